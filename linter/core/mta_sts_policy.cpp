@@ -1,0 +1,3 @@
+// MTA-STS policy parser (stub until implemented).
+// SPDX-License-Identifier: MIT
+#include "mta_sts_policy.hpp"

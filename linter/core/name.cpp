@@ -1,0 +1,177 @@
+// Domain name helpers for the zone model and the rules.
+// SPDX-License-Identifier: MIT
+#include "name.hpp"
+
+#include <fmt/format.h>
+
+namespace mxsteer::lint {
+
+namespace {
+
+bool needs_backslash(char c) {
+    switch (c) {
+    case '.':
+    case '\\':
+    case '"':
+    case '(':
+    case ')':
+    case ';':
+    case '@':
+    case '$':
+        return true;
+    default:
+        return false;
+    }
+}
+
+// Position of the first label separator of a presentation-form name, skipping escapes.
+std::size_t first_separator(std::string_view name) {
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        if (name[i] == '\\') {
+            ++i;
+            continue;
+        }
+        if (name[i] == '.') {
+            return i;
+        }
+    }
+    return std::string_view::npos;
+}
+
+} // namespace
+
+std::optional<WireName> name_from_wire(std::span<const std::uint8_t> wire) {
+    WireName out;
+    std::size_t pos = 0;
+    for (;;) {
+        if (pos >= wire.size()) {
+            return std::nullopt;
+        }
+        const std::size_t len = wire[pos];
+        if (len > 63 || pos + 1 + len > wire.size()) {
+            return std::nullopt;
+        }
+        if (len == 0) {
+            out.wire_length = pos + 1;
+            if (out.text.empty()) {
+                out.text = ".";
+            }
+            return out;
+        }
+        for (std::size_t i = pos + 1; i <= pos + len; ++i) {
+            auto c = static_cast<char>(wire[i]);
+            if (c >= 'A' && c <= 'Z') {
+                c = static_cast<char>(c - 'A' + 'a');
+            }
+            if (wire[i] < 0x21 || wire[i] > 0x7e) {
+                out.text += fmt::format("\\{:03}", wire[i]);
+            } else {
+                if (needs_backslash(c)) {
+                    out.text += '\\';
+                }
+                out.text += c;
+            }
+        }
+        out.text += '.';
+        pos += 1 + len;
+        if (pos > 255) {
+            return std::nullopt;
+        }
+    }
+}
+
+std::optional<std::string_view> parent_name(std::string_view name) {
+    if (name.empty() || name == ".") {
+        return std::nullopt;
+    }
+    const auto sep = first_separator(name);
+    if (sep == std::string_view::npos || sep + 1 >= name.size()) {
+        return std::string_view{"."};
+    }
+    return name.substr(sep + 1);
+}
+
+std::string_view first_label(std::string_view name) {
+    if (name == ".") {
+        return {};
+    }
+    return name.substr(0, first_separator(name));
+}
+
+std::vector<std::string_view> split_labels(std::string_view name) {
+    std::vector<std::string_view> labels;
+    while (!name.empty() && name != ".") {
+        const auto sep = first_separator(name);
+        labels.push_back(name.substr(0, sep));
+        if (sep == std::string_view::npos) {
+            break;
+        }
+        name.remove_prefix(sep + 1);
+    }
+    return labels;
+}
+
+bool is_at_or_below(std::string_view name, std::string_view zone) {
+    if (zone == ".") {
+        return true;
+    }
+    if (name.size() < zone.size() || name.substr(name.size() - zone.size()) != zone) {
+        return false;
+    }
+    if (name.size() == zone.size()) {
+        return true;
+    }
+    // The character before the suffix must be an unescaped label separator.
+    const std::size_t dot = name.size() - zone.size() - 1;
+    if (name[dot] != '.') {
+        return false;
+    }
+    std::size_t backslashes = 0;
+    for (std::size_t i = dot; i > 0 && name[i - 1] == '\\'; --i) {
+        ++backslashes;
+    }
+    return backslashes % 2 == 0;
+}
+
+std::string ascii_lower(std::string_view text) {
+    std::string out(text);
+    for (auto& c : out) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    return out;
+}
+
+std::optional<std::string> canonical_name(std::string_view text, std::string_view origin) {
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    if (text == "@") {
+        return ascii_lower(origin);
+    }
+    if (text.find("..") != std::string_view::npos || (text.front() == '.' && text != ".")) {
+        return std::nullopt;
+    }
+    std::string out = ascii_lower(text);
+    if (out.back() != '.' || (out.size() >= 2 && out[out.size() - 2] == '\\')) {
+        out += origin == "." ? std::string{"."} : "." + ascii_lower(origin);
+    }
+    return out;
+}
+
+std::string escape_bytes(std::string_view bytes) {
+    std::string out;
+    out.reserve(bytes.size());
+    for (const char c : bytes) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u > 0x7e) {
+            out += fmt::format("\\{:03}", u);
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+} // namespace mxsteer::lint

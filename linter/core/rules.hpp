@@ -1,0 +1,56 @@
+// The rule groups. Each is a pure function of the zone and the options; findings are data.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "diagnostic.hpp"
+#include "zone.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mxsteer::lint {
+
+// An MTA-STS policy file (RFC 8461 §3.2) as read by the caller.
+struct MtaStsPolicyText {
+    std::string file; // path for messages
+    std::string text;
+};
+
+struct LintOptions {
+    // The zone is signed live by the server (pdns with DNSSEC), so a missing DNSKEY in the
+    // file does not mean "unsigned" (RFC 7672 §2.2).
+    bool assume_signed = false;
+    std::optional<MtaStsPolicyText> mta_sts_policy;
+};
+
+// A finding at a record, with the rule's default severity.
+[[nodiscard]] Diagnostic make_finding(std::string_view rule, const Zone& zone,
+                                      const Record& record, std::string message);
+// A finding about the zone as a whole, anchored at its first file.
+[[nodiscard]] Diagnostic make_zone_finding(std::string_view rule, const Zone& zone,
+                                           std::string message);
+
+// Input: zone-missing-soa, cname-and-other-data.
+[[nodiscard]] std::vector<Diagnostic> check_input(const Zone& zone, const LintOptions& options);
+// MX: mx-target-*, name-missing-trailing-dot, null-mx-*, mx-single.
+[[nodiscard]] std::vector<Diagnostic> check_mx(const Zone& zone, const LintOptions& options);
+// SPF: spf-*.
+[[nodiscard]] std::vector<Diagnostic> check_spf(const Zone& zone, const LintOptions& options);
+// DMARC: dmarc-*.
+[[nodiscard]] std::vector<Diagnostic> check_dmarc(const Zone& zone, const LintOptions& options);
+// DKIM: dkim-*.
+[[nodiscard]] std::vector<Diagnostic> check_dkim(const Zone& zone, const LintOptions& options);
+// TLS-RPT: tlsrpt-invalid.
+[[nodiscard]] std::vector<Diagnostic> check_tlsrpt(const Zone& zone, const LintOptions& options);
+// MTA-STS: mta-sts-* (TXT records and, when given, the policy file).
+[[nodiscard]] std::vector<Diagnostic> check_mta_sts(const Zone& zone, const LintOptions& options);
+// DANE: tlsa-*, dane-partial-mx-coverage.
+[[nodiscard]] std::vector<Diagnostic> check_tlsa(const Zone& zone, const LintOptions& options);
+
+// The exchanges senders may be given for mail domains of this zone: every MX exchange except
+// the null MX root, canonical form, deduplicated, in zone order.
+[[nodiscard]] std::vector<std::string> mx_exchanges(const Zone& zone);
+
+} // namespace mxsteer::lint

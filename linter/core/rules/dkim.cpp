@@ -1,0 +1,11 @@
+// Rule group dkim (stub until implemented).
+// SPDX-License-Identifier: MIT
+#include "../rules.hpp"
+
+namespace mxsteer::lint {
+
+std::vector<Diagnostic> check_dkim(const Zone& /*zone*/, const LintOptions& /*options*/) {
+    return {};
+}
+
+} // namespace mxsteer::lint

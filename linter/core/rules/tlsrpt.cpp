@@ -1,0 +1,11 @@
+// Rule group tlsrpt (stub until implemented).
+// SPDX-License-Identifier: MIT
+#include "../rules.hpp"
+
+namespace mxsteer::lint {
+
+std::vector<Diagnostic> check_tlsrpt(const Zone& /*zone*/, const LintOptions& /*options*/) {
+    return {};
+}
+
+} // namespace mxsteer::lint

@@ -1,0 +1,97 @@
+// Zone: the records of one zone with the name index the rules query in O(1).
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "rdata.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace mxsteer::lint {
+
+// One resource record. Names and rdata live in the owning Zone; ask it for them.
+struct Record {
+    std::uint32_t name = 0; // index into the zone's names
+    std::uint16_t type = 0;
+    std::uint16_t file = 0; // index into Zone::files()
+    std::uint32_t ttl = 0;
+    std::uint32_t line = 0;   // 1-based line where the record starts
+    std::uint32_t column = 0; // 1-based column where the record starts
+    std::uint64_t rdata_offset = 0;
+    std::uint32_t rdata_length = 0;
+};
+
+// A zone built by a loader: add files and records, then finish() once. After finish() the zone
+// is immutable and every query is a hash lookup plus a short scan of one name's records
+// (wildcard and cut queries walk the ancestors of the queried name, bounded by its depth).
+class Zone {
+public:
+    explicit Zone(std::string origin);
+
+    // --- building ---
+    std::uint16_t add_file(std::string path);
+    // `owner` must be canonical (lowercase, absolute). Returns the record index.
+    std::uint32_t add(std::string_view owner, std::uint16_t type, std::uint32_t ttl, Rdata rdata,
+                      std::uint16_t file, std::uint32_t line, std::uint32_t column);
+    void finish();
+
+    // --- queries ---
+    [[nodiscard]] const std::string& origin() const { return origin_; }
+    [[nodiscard]] std::span<const Record> records() const { return records_; }
+    [[nodiscard]] std::span<const std::string> files() const { return files_; }
+    [[nodiscard]] std::string_view owner(const Record& record) const;
+    [[nodiscard]] Rdata rdata(const Record& record) const;
+    [[nodiscard]] const std::string& file(const Record& record) const;
+
+    // Records owned by `name` (canonical form), all types; empty when none.
+    [[nodiscard]] std::vector<const Record*> records_at(std::string_view name) const;
+    // Records of one type owned by `name`.
+    [[nodiscard]] std::vector<const Record*> records_at(std::string_view name,
+                                                        std::uint16_t type) const;
+    [[nodiscard]] bool has_type(std::string_view name, std::uint16_t type) const;
+    // True when the name owns records or is an empty non-terminal (RFC 8020 / RFC 4592 §2.2.2).
+    [[nodiscard]] bool exists(std::string_view name) const;
+    // True when the name is at or below the apex.
+    [[nodiscard]] bool in_zone(std::string_view name) const;
+    // True when the name is at or below a delegation (an NS set other than at the apex), so
+    // this zone is not authoritative for it (RFC 1034 §4.2.1).
+    [[nodiscard]] bool below_cut(std::string_view name) const;
+    // For a name that does not exist: the wildcard owner that would synthesise it
+    // (RFC 4592 §3.3.1), else nullopt.
+    [[nodiscard]] std::optional<std::string> covering_wildcard(std::string_view name) const;
+    // True when the apex has DNSKEY or any RRSIG is present.
+    [[nodiscard]] bool dnssec_intent() const { return dnssec_intent_; }
+
+    // Every name (owners and empty non-terminals) in index order.
+    [[nodiscard]] const std::deque<std::string>& names() const { return names_; }
+
+private:
+    struct NameIndex {
+        std::uint32_t first = 0; // into order_
+        std::uint32_t count = 0;
+        bool delegation = false;
+        bool below_cut = false;
+    };
+
+    [[nodiscard]] std::optional<std::uint32_t> find(std::string_view name) const;
+    std::uint32_t intern(std::string_view name);
+
+    std::string origin_;
+    std::vector<std::string> files_;
+    std::vector<Record> records_;
+    std::vector<std::uint8_t> rdata_;
+    std::deque<std::string> names_; // a deque keeps the keys of ids_ valid while it grows
+    std::vector<NameIndex> index_;
+    std::vector<std::uint32_t> order_; // record indices sorted by name
+    std::unordered_map<std::string_view, std::uint32_t> ids_;
+    bool dnssec_intent_ = false;
+    bool finished_ = false;
+};
+
+} // namespace mxsteer::lint

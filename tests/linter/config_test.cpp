@@ -1,0 +1,2 @@
+// tests
+#include <doctest/doctest.h>

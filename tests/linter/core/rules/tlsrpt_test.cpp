@@ -1,0 +1,5 @@
+// Tests of rule group tlsrpt.
+// SPDX-License-Identifier: MIT
+#include "../../test_zone.hpp"
+
+#include <doctest/doctest.h>

@@ -1,0 +1,44 @@
+// Test helpers: load master-file text and lint it.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/lint.hpp"
+#include "zone_loader.hpp"
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mxsteer::lint::test {
+
+// Loads `text` as the zone `origin`, shown as file "test.zone".
+inline LoadResult load(std::string_view text, std::string_view origin = "example.com.") {
+    return load_zone_text(text, "test.zone", origin);
+}
+
+// Loader findings plus every rule's findings, sorted.
+inline std::vector<Diagnostic> lint(std::string_view text, const LintOptions& options = {},
+                                    std::string_view origin = "example.com.") {
+    auto loaded = load(text, origin);
+    auto found = run_rules(loaded.zone, options);
+    found.insert(found.end(), loaded.diagnostics.begin(), loaded.diagnostics.end());
+    sort_findings(found);
+    return found;
+}
+
+// Findings of one rule.
+inline std::vector<Diagnostic> only(const std::vector<Diagnostic>& all, std::string_view rule) {
+    std::vector<Diagnostic> out;
+    std::copy_if(all.begin(), all.end(), std::back_inserter(out),
+                 [&](const Diagnostic& d) { return d.rule == rule; });
+    return out;
+}
+
+// A minimal valid zone head: SOA, NS and a name server address.
+inline constexpr std::string_view soa = "$TTL 3600\n"
+                                        "@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n"
+                                        "@ IN NS ns1\n"
+                                        "ns1 IN A 192.0.2.53\n";
+
+} // namespace mxsteer::lint::test
