@@ -25,12 +25,18 @@ struct LoadResult {
 // (syntax, missing or looping includes) become parse-error findings and loading goes on with
 // the next record. Throws std::system_error when the top-level file cannot be read.
 [[nodiscard]] LoadResult load_zone_file(const std::string& path, std::string_view origin);
+// The same for a file whose text the caller has already read.
+[[nodiscard]] LoadResult load_zone_file(const std::string& path, std::string_view text,
+                                        std::string_view origin);
+
+// Reads a whole file; throws std::system_error("cannot read 'PATH'") on failure, also for a
+// directory.
+[[nodiscard]] std::string read_text_file(const std::string& path);
 
 // Loads master-file text held in memory, shown as `display_name` in findings; relative
 // $INCLUDE paths resolve against `base_dir`.
 [[nodiscard]] LoadResult load_zone_text(std::string_view text, const std::string& display_name,
-                                        std::string_view origin,
-                                        const std::string& base_dir = ".");
+                                        std::string_view origin, const std::string& base_dir = ".");
 
 // The origin a file names for itself: a leading $ORIGIN directive (before any record).
 [[nodiscard]] std::optional<std::string> origin_from_text(std::string_view text);

@@ -12,12 +12,9 @@ namespace mxsteer::lint {
 Diagnostic make_finding(std::string_view rule, const Zone& zone, const Record& record,
                         std::string message) {
     const RuleInfo* info = find_rule(rule);
-    return Diagnostic{std::string{rule},
-                      info != nullptr ? info->severity : Severity::error,
-                      zone.file(record),
-                      record.line,
-                      record.column,
-                      std::string{zone.owner(record)},
+    return Diagnostic{std::string{rule}, info != nullptr ? info->severity : Severity::error,
+                      zone.file(record), record.line,
+                      record.column,     std::string{zone.owner(record)},
                       std::move(message)};
 }
 

@@ -13,11 +13,11 @@ namespace mxsteer::lint {
 
 std::string type_name(std::uint16_t type) {
     static constexpr std::array<std::pair<std::uint16_t, std::string_view>, 24> names{{
-        {1, "A"},        {2, "NS"},      {5, "CNAME"},  {6, "SOA"},     {12, "PTR"},
-        {13, "HINFO"},   {15, "MX"},     {16, "TXT"},   {28, "AAAA"},   {29, "LOC"},
-        {33, "SRV"},     {35, "NAPTR"},  {39, "DNAME"}, {43, "DS"},     {46, "RRSIG"},
-        {47, "NSEC"},    {48, "DNSKEY"}, {50, "NSEC3"}, {51, "NSEC3PARAM"}, {52, "TLSA"},
-        {64, "SVCB"},    {65, "HTTPS"},  {99, "SPF"},   {257, "CAA"},
+        {1, "A"},      {2, "NS"},      {5, "CNAME"},  {6, "SOA"},         {12, "PTR"},
+        {13, "HINFO"}, {15, "MX"},     {16, "TXT"},   {28, "AAAA"},       {29, "LOC"},
+        {33, "SRV"},   {35, "NAPTR"},  {39, "DNAME"}, {43, "DS"},         {46, "RRSIG"},
+        {47, "NSEC"},  {48, "DNSKEY"}, {50, "NSEC3"}, {51, "NSEC3PARAM"}, {52, "TLSA"},
+        {64, "SVCB"},  {65, "HTTPS"},  {99, "SPF"},   {257, "CAA"},
     }};
     for (const auto& [code, name] : names) {
         if (code == type) {

@@ -15,8 +15,7 @@ using enum Severity;
 
 constexpr std::array<RuleInfo, 39> rules{{
     // Input
-    {"parse-error", error, "RFC 1035 §5.1",
-     "the file cannot be read as a master file"},
+    {"parse-error", error, "RFC 1035 §5.1", "the file cannot be read as a master file"},
     {"zone-missing-soa", error, "RFC 1035 §5.2", "no SOA record at the zone apex"},
     {"cname-and-other-data", error, "RFC 1034 §3.6.2",
      "a CNAME owner also owns other data (DNSSEC types aside)"},
@@ -35,8 +34,7 @@ constexpr std::array<RuleInfo, 39> rules{{
     {"mx-target-out-of-zone", info, "",
      "an MX exchange is outside the zone and cannot be verified offline"},
     // SPF
-    {"spf-multiple-records", error, "RFC 7208 §3.2",
-     "more than one SPF record at a name"},
+    {"spf-multiple-records", error, "RFC 7208 §3.2", "more than one SPF record at a name"},
     {"spf-syntax-error", error, "RFC 7208 §4.6.1", "an SPF term does not parse"},
     {"spf-too-many-lookups", error, "RFC 7208 §4.6.4",
      "an SPF policy needs more than 10 DNS-querying terms"},
@@ -48,8 +46,7 @@ constexpr std::array<RuleInfo, 39> rules{{
     {"spf-pass-all", warning, "RFC 7208 §5.1", "SPF \"+all\" authorises the whole Internet"},
     // DMARC, DKIM, TLS-RPT
     {"dmarc-invalid", error, "RFC 7489 §6.3", "a DMARC record does not follow the syntax"},
-    {"dmarc-multiple-records", error, "RFC 7489 §6.6.3",
-     "more than one DMARC record at _dmarc"},
+    {"dmarc-multiple-records", error, "RFC 7489 §6.6.3", "more than one DMARC record at _dmarc"},
     {"dmarc-wrong-location", warning, "RFC 7489 §6.1",
      "a DMARC record is published outside _dmarc.<domain>"},
     {"dkim-invalid", error, "RFC 6376 §3.6.1", "a DKIM key record does not follow the syntax"},
@@ -87,7 +84,9 @@ constexpr std::array<RuleInfo, 39> rules{{
 
 } // namespace
 
-std::span<const RuleInfo> all_rules() { return rules; }
+std::span<const RuleInfo> all_rules() {
+    return rules;
+}
 
 const RuleInfo* find_rule(std::string_view id) {
     for (const auto& rule : rules) {

@@ -11,10 +11,10 @@
 namespace mxsteer::lint {
 
 struct RuleInfo {
-    std::string_view id;       // stable kebab-case id, never reused
-    Severity severity;         // default severity
-    std::string_view rfc;      // "RFC 5321 §5.1", or empty
-    std::string_view summary;  // one line: what the rule catches
+    std::string_view id;      // stable kebab-case id, never reused
+    Severity severity;        // default severity
+    std::string_view rfc;     // "RFC 5321 §5.1", or empty
+    std::string_view summary; // one line: what the rule catches
 };
 
 // Every rule, in catalog order.

@@ -26,8 +26,8 @@ struct LintOptions {
 };
 
 // A finding at a record, with the rule's default severity.
-[[nodiscard]] Diagnostic make_finding(std::string_view rule, const Zone& zone,
-                                      const Record& record, std::string message);
+[[nodiscard]] Diagnostic make_finding(std::string_view rule, const Zone& zone, const Record& record,
+                                      std::string message);
 // A finding about the zone as a whole, anchored at its first file.
 [[nodiscard]] Diagnostic make_zone_finding(std::string_view rule, const Zone& zone,
                                            std::string message);

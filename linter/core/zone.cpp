@@ -9,7 +9,9 @@
 
 namespace mxsteer::lint {
 
-Zone::Zone(std::string origin) : origin_(std::move(origin)) { intern(origin_); }
+Zone::Zone(std::string origin) : origin_(std::move(origin)) {
+    intern(origin_);
+}
 
 std::uint16_t Zone::add_file(std::string path) {
     if (files_.size() >= 0xffff) {
@@ -109,13 +111,17 @@ std::optional<std::uint32_t> Zone::find(std::string_view name) const {
     return std::nullopt;
 }
 
-std::string_view Zone::owner(const Record& record) const { return names_[record.name]; }
+std::string_view Zone::owner(const Record& record) const {
+    return names_[record.name];
+}
 
 Rdata Zone::rdata(const Record& record) const {
     return Rdata{rdata_}.subspan(record.rdata_offset, record.rdata_length);
 }
 
-const std::string& Zone::file(const Record& record) const { return files_[record.file]; }
+const std::string& Zone::file(const Record& record) const {
+    return files_[record.file];
+}
 
 std::vector<const Record*> Zone::records_at(std::string_view name) const {
     std::vector<const Record*> out;
@@ -146,9 +152,13 @@ bool Zone::has_type(std::string_view name, std::uint16_t type) const {
     return false;
 }
 
-bool Zone::exists(std::string_view name) const { return find(name).has_value(); }
+bool Zone::exists(std::string_view name) const {
+    return find(name).has_value();
+}
 
-bool Zone::in_zone(std::string_view name) const { return is_at_or_below(name, origin_); }
+bool Zone::in_zone(std::string_view name) const {
+    return is_at_or_below(name, origin_);
+}
 
 bool Zone::below_cut(std::string_view name) const {
     if (auto id = find(name); id && finished_) {

@@ -1,15 +1,197 @@
-// Rule group mx.
+// MX rules: exchanges that are address literals, aliases or have no address; null MX misuse;
+// forgotten trailing dots; exchanges outside the zone.
 // SPDX-License-Identifier: MIT
+#include "../name.hpp"
 #include "../rules.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <map>
+#include <set>
+
 namespace mxsteer::lint {
 
-std::vector<Diagnostic> check_mx(const Zone& /*zone*/, const LintOptions& /*options*/) {
-    return {};
+namespace {
+
+bool is_octet(std::string_view label) {
+    if (label.empty() || label.size() > 3 ||
+        !std::all_of(label.begin(), label.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return false;
+    }
+    unsigned value = 0;
+    std::from_chars(label.data(), label.data() + label.size(), value);
+    return value <= 255;
 }
 
-} // namespace mxsteer::lint
+// "192.0.2.25." or, written relative, "192.0.2.25.<origin>": the address, else nullopt.
+std::optional<std::string> ipv4_literal(std::string_view exchange, std::string_view origin) {
+    const auto labels = split_labels(exchange);
+    if (labels.size() < 4 || !std::all_of(labels.begin(), labels.begin() + 4, is_octet)) {
+        return std::nullopt;
+    }
+    std::string rest;
+    for (std::size_t i = 4; i < labels.size(); ++i) {
+        rest += std::string{labels[i]} + ".";
+    }
+    if (rest.empty() || rest == origin) {
+        return fmt::format("{}.{}.{}.{}", labels[0], labels[1], labels[2], labels[3]);
+    }
+    return std::nullopt;
+}
 
-namespace mxsteer::lint {
-std::vector<std::string> mx_exchanges(const Zone& /*zone*/) { return {}; }
+// Top-level labels that, found right before the origin, suggest "mail.example.net" was written
+// without its final dot.
+constexpr std::array<std::string_view, 28> common_tlds{
+    "com", "net", "org", "edu", "gov", "mil", "int", "io",     "info", "biz",
+    "de",  "uk",  "eu",  "fr",  "nl",  "ch",  "at",  "be",     "it",   "es",
+    "se",  "no",  "dk",  "us",  "ca",  "au",  "jp",  "example"};
+
+// RFC 1035 §5.1: a name without a final dot is relative. "mail.example.net.example.com." in
+// the zone example.com. is most likely "mail.example.net." that lost its dot.
+bool looks_like_missing_dot(std::string_view exchange, std::string_view origin) {
+    if (origin == "." || exchange.size() <= origin.size() + 1) {
+        return false;
+    }
+    const std::string_view prefix = exchange.substr(0, exchange.size() - origin.size() - 1);
+    const auto labels = split_labels(std::string{prefix} + ".");
+    if (labels.size() < 2) {
+        return false;
+    }
+    const auto origin_labels = split_labels(origin);
+    const auto last = labels.back();
+    return std::find(common_tlds.begin(), common_tlds.end(), last) != common_tlds.end() ||
+           (!origin_labels.empty() && last == origin_labels.back());
+}
+
+struct MxRecord {
+    const Record* record;
+    MxRdata mx;
+};
+
+} // namespace
+
+std::vector<std::string> mx_exchanges(const Zone& zone) {
+    std::vector<std::string> out;
+    std::set<std::string, std::less<>> seen;
+    for (const auto& record : zone.records()) {
+        if (record.type != rrtype::mx) {
+            continue;
+        }
+        auto mx = decode_mx(zone.rdata(record));
+        if (mx && mx->exchange != "." && seen.insert(mx->exchange).second) {
+            out.push_back(mx->exchange);
+        }
+    }
+    return out;
+}
+
+std::vector<Diagnostic> check_mx(const Zone& zone, const LintOptions& /*options*/) {
+    std::vector<Diagnostic> out;
+    std::map<std::uint32_t, std::vector<MxRecord>> by_owner;
+    for (const auto& record : zone.records()) {
+        if (record.type != rrtype::mx) {
+            continue;
+        }
+        if (auto mx = decode_mx(zone.rdata(record))) {
+            by_owner[record.name].push_back(MxRecord{&record, std::move(*mx)});
+        }
+    }
+    std::set<std::string, std::less<>> out_of_zone_reported;
+
+    for (const auto& [name, set] : by_owner) {
+        const auto owner = zone.owner(*set.front().record);
+        const auto null_count = static_cast<std::size_t>(std::count_if(
+            set.begin(), set.end(), [](const MxRecord& m) { return m.mx.exchange == "."; }));
+
+        for (const auto& [record, mx] : set) {
+            const std::string& exchange = mx.exchange;
+            if (exchange == ".") {
+                // RFC 7505 §3: the null MX is "0 ." and stands alone.
+                if (mx.preference != 0) {
+                    out.push_back(
+                        make_finding("null-mx-nonzero-pref", zone, *record,
+                                     fmt::format("null MX of '{}' has preference {}, expected 0",
+                                                 owner, mx.preference)));
+                }
+                if (set.size() > null_count || null_count > 1) {
+                    out.push_back(make_finding(
+                        "null-mx-mixed", zone, *record,
+                        fmt::format("'{}' publishes a null MX beside {} other MX record(s); "
+                                    "a null MX must be the only MX record",
+                                    owner, set.size() - 1)));
+                }
+                continue;
+            }
+            // RFC 1035 §3.3.9 / RFC 5321 §5.1: the exchange is a host name, never an address.
+            if (auto ip = ipv4_literal(exchange, zone.origin())) {
+                const bool relative = exchange != *ip + ".";
+                out.push_back(make_finding(
+                    "mx-target-is-ip", zone, *record,
+                    relative ? fmt::format("MX exchange '{}' is the IPv4 address {} written "
+                                           "without a final dot; an exchange must be a host name",
+                                           exchange, *ip)
+                             : fmt::format("MX exchange '{}' is an IPv4 address; an exchange "
+                                           "must be a host name",
+                                           exchange)));
+                continue;
+            }
+            if (!zone.in_zone(exchange) || zone.below_cut(exchange)) {
+                if (out_of_zone_reported.insert(exchange).second) {
+                    out.push_back(make_finding(
+                        "mx-target-out-of-zone", zone, *record,
+                        fmt::format("MX exchange '{}' is outside the zone '{}' and cannot be "
+                                    "verified offline",
+                                    exchange, zone.origin())));
+                }
+                continue;
+            }
+            if (looks_like_missing_dot(exchange, zone.origin()) && !zone.exists(exchange)) {
+                out.push_back(make_finding(
+                    "name-missing-trailing-dot", zone, *record,
+                    fmt::format("MX exchange '{}' looks like '{}.' without its final dot", exchange,
+                                exchange.substr(0, exchange.size() - zone.origin().size() - 1))));
+            }
+            // RFC 2181 §10.3: the exchange must not be an alias. A wildcard CNAME that would
+            // synthesise the name counts too (RFC 4592 §4.3).
+            std::string source = exchange;
+            std::string via;
+            if (!zone.exists(exchange)) {
+                if (auto wildcard = zone.covering_wildcard(exchange)) {
+                    source = *wildcard;
+                    via = fmt::format(" (through the wildcard '{}')", *wildcard);
+                }
+            }
+            if (zone.has_type(source, rrtype::cname)) {
+                out.push_back(make_finding(
+                    "mx-target-cname", zone, *record,
+                    fmt::format("MX exchange '{}' is an alias (CNAME){}; point the MX at the "
+                                "canonical name",
+                                exchange, via)));
+                continue;
+            }
+            // RFC 5321 §5.1: the exchange needs an address record.
+            if (!zone.has_type(source, rrtype::a) && !zone.has_type(source, rrtype::aaaa)) {
+                const bool exists = zone.exists(source);
+                out.push_back(make_finding(
+                    "mx-target-no-address", zone, *record,
+                    exists ? fmt::format("MX exchange '{}'{} exists but has no A or AAAA record",
+                                         exchange, via)
+                           : fmt::format("MX exchange '{}' does not exist in the zone", exchange)));
+            }
+        }
+        // Advice: a second exchange keeps mail flowing while one is down (RFC 5321 §5.1).
+        if (set.size() == 1 && null_count == 0) {
+            out.push_back(make_finding(
+                "mx-single", zone, *set.front().record,
+                fmt::format("'{}' has a single MX exchange; a second one keeps mail flowing "
+                            "while it is down",
+                            owner)));
+        }
+    }
+    return out;
+}
+
 } // namespace mxsteer::lint
