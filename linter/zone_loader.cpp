@@ -315,6 +315,18 @@ void Loader::load_include(const std::string& path, const std::string& origin,
 
 void Loader::load_text(std::string_view text, const std::string& display_name,
                        const std::string& origin, const std::string& base_dir) {
+    // CRLF line ends (files edited on Windows) read as LF, as BIND reads them; the scanner
+    // itself refuses them. Dropping a CR before LF keeps every line and column.
+    std::string lf_text;
+    if (text.find("\r\n") != std::string_view::npos) {
+        lf_text.reserve(text.size());
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            if (!(text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
+                lf_text += text[i];
+            }
+        }
+        text = lf_text;
+    }
     const std::uint16_t file = result_.zone.add_file(display_name);
     collect_suppressions(text, display_name);
 

@@ -1,2 +1,78 @@
-// tests
+// Tests of the TOML config: settings, per-file overrides, and errors with file:line:col.
+// SPDX-License-Identifier: MIT
+#include "config.hpp"
+
 #include <doctest/doctest.h>
+
+#include <system_error>
+
+using namespace mxsteer::lint;
+
+TEST_CASE("config: rule settings and per-file overrides") {
+    auto r = parse_lint_config(R"(
+[rules]
+mx-single = "off"
+spf-ptr-mechanism = "error"
+
+[[files]]
+match = "legacy/*.zone"
+rules = { dkim-key-weak = "off", mx-single = "warning" }
+)",
+                               "mxlint.toml");
+    REQUIRE(r.errors.empty());
+    auto base = r.config.settings_for("zones/example.com.zone");
+    REQUIRE(base.contains("mx-single"));
+    CHECK_FALSE(base.at("mx-single").has_value());
+    CHECK(base.at("spf-ptr-mechanism") == Severity::error);
+    CHECK_FALSE(base.contains("dkim-key-weak"));
+
+    auto legacy = r.config.settings_for("legacy/old.zone");
+    CHECK(legacy.at("mx-single") == Severity::warning);
+    CHECK_FALSE(legacy.at("dkim-key-weak").has_value());
+}
+
+TEST_CASE("config: errors say where and what was expected") {
+    SUBCASE("unknown rule id") {
+        auto r = parse_lint_config("[rules]\nmx-singel = \"off\"\n", "c.toml");
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0].file == "c.toml");
+        CHECK(r.errors[0].line == 2);
+        CHECK(r.errors[0].column == 1);
+        CHECK(r.errors[0].message.find("unknown rule 'mx-singel'") != std::string::npos);
+    }
+    SUBCASE("bad value") {
+        auto r = parse_lint_config("[rules]\nmx-single = \"loud\"\n", "c.toml");
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0].line == 2);
+        CHECK(r.errors[0].column == 13);
+        CHECK(r.errors[0].message.find("got 'loud'") != std::string::npos);
+    }
+    SUBCASE("wrong type") {
+        auto r = parse_lint_config("[rules]\nmx-single = 3\n", "c.toml");
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0].message.find("must be a string") != std::string::npos);
+    }
+    SUBCASE("unknown key") {
+        auto r = parse_lint_config("[rulez]\n", "c.toml");
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0].line == 1);
+    }
+    SUBCASE("files entry without match") {
+        auto r = parse_lint_config("[[files]]\nrules = {}\n", "c.toml");
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0].message.find("match") != std::string::npos);
+    }
+    SUBCASE("TOML syntax") {
+        auto r = parse_lint_config("[rules\nmx-single = \"off\"\n", "c.toml");
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0].line == 1);
+    }
+    SUBCASE("binary garbage") {
+        auto r = parse_lint_config(std::string_view{"\x00\xff\xfe[[", 5}, "c.toml");
+        CHECK_FALSE(r.errors.empty());
+    }
+}
+
+TEST_CASE("config: a missing file is an I/O error") {
+    CHECK_THROWS_AS(load_lint_config("/nonexistent/mxlint.toml"), std::system_error);
+}

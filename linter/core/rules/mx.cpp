@@ -55,8 +55,8 @@ bool looks_like_missing_dot(std::string_view exchange, std::string_view origin) 
     if (origin == "." || exchange.size() <= origin.size() + 1) {
         return false;
     }
-    const std::string_view prefix = exchange.substr(0, exchange.size() - origin.size() - 1);
-    const auto labels = split_labels(std::string{prefix} + ".");
+    const std::string prefix{exchange.substr(0, exchange.size() - origin.size())};
+    const auto labels = split_labels(prefix);
     if (labels.size() < 2) {
         return false;
     }
