@@ -112,7 +112,7 @@ std::string render_text(const ReportInput& input) {
     const Counts c = count(input.findings);
     out += fmt::format("{} file{} checked: {}, {}, {}\n", input.files, input.files == 1 ? "" : "s",
                        plural(c.errors, "error"), plural(c.warnings, "warning"),
-                       plural(c.infos, "info"));
+                       fmt::format("{} info", c.infos));
     for (const auto& [rule, n] : c.by_rule) {
         const RuleInfo* info = find_rule(rule);
         out += fmt::format("  {:<28} {:<8} {}\n", rule,

@@ -576,7 +576,8 @@ std::optional<std::string> origin_from_file_name(std::string_view path) {
     if (name.back() == '.') {
         name.pop_back();
     }
-    for (const auto& label : split_labels(name + ".")) {
+    name += '.';
+    for (const auto& label : split_labels(name)) {
         if (label.empty() || label.size() > 63) {
             return std::nullopt;
         }
@@ -586,7 +587,7 @@ std::optional<std::string> origin_from_file_name(std::string_view path) {
             }
         }
     }
-    return canonical_name(name + ".");
+    return canonical_name(name);
 }
 
 } // namespace mxsteer::lint

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages a step needs; silent when they are all there.
+# usage: scripts/deps.sh build|test
+# SPDX-License-Identifier: MIT
+set -euo pipefail
+
+build=(g++ make cmake pkg-config libknot-dev libssl-dev libtomlplusplus-dev libfmt-dev)
+test=("${build[@]}" doctest-dev clang-format bind9-utils knot-dnssecutils pre-commit git
+    openssl)
+
+case ${1:-} in
+build) wanted=("${build[@]}") ;;
+test) wanted=("${test[@]}") ;;
+*)
+    echo "usage: $0 build|test" >&2
+    exit 2
+    ;;
+esac
+
+missing=()
+for pkg in "${wanted[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$pkg")
+    fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || {
+        echo "deps: need root or sudo to install: ${missing[*]}" >&2
+        exit 2
+    }
+    sudo=(sudo)
+fi
+echo "deps: installing ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# CLI tests of mxlint: exit codes, output formats, config and hostile files.
+# usage: cli_test.sh MXLINT DATA_DIR CASE
+# SPDX-License-Identifier: MIT
+set -euo pipefail
+
+mxlint=$1
+data=$2
+case_name=$3
+work=$(mktemp -d)
+trap 'chmod -R u+rwx "$work" 2>/dev/null; rm -rf "$work"' EXIT
+cd "$data/cli"
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# expect CODE CMD...: runs CMD, keeps stdout in $work/out and stderr in $work/err.
+expect() {
+    local want=$1
+    shift
+    local got=0
+    "$@" >"$work/out" 2>"$work/err" || got=$?
+    if [[ $got -ne $want ]]; then
+        echo "--- stdout" >&2
+        cat "$work/out" >&2
+        echo "--- stderr" >&2
+        cat "$work/err" >&2
+        fail "'$*' exited $got, expected $want"
+    fi
+}
+
+contains() { grep -qF -- "$2" "$work/$1" || fail "$1 lacks '$2': $(cat "$work/$1")"; }
+
+case $case_name in
+exit_clean)
+    expect 0 "$mxlint" clean.example.com.zone
+    contains out "1 file checked: 0 errors, 0 warnings"
+    ;;
+exit_errors)
+    expect 1 "$mxlint" errors.example.com.zone
+    contains out "errors.example.com.zone:5:1: error: MX exchange 'mail.errors.example.com.' is an alias (CNAME)"
+    contains out "[mx-target-cname]"
+    ;;
+exit_warnings)
+    # Warnings alone exit 0; --strict makes them fail.
+    expect 0 "$mxlint" warnings.example.com.zone
+    contains out "warning:"
+    expect 1 "$mxlint" --strict warnings.example.com.zone
+    ;;
+exit_usage)
+    expect 2 "$mxlint"
+    contains err "no zone file given"
+    expect 2 "$mxlint" --format yaml clean.example.com.zone
+    contains err "--format must be text, json or sarif, got 'yaml'"
+    expect 2 "$mxlint" --bogus clean.example.com.zone
+    contains err "unknown option '--bogus'"
+    expect 2 "$mxlint" --origin
+    contains err "--origin needs a value"
+    expect 2 "$mxlint" --origin 'a..b' clean.example.com.zone
+    ;;
+exit_io)
+    expect 2 "$mxlint" does-not-exist.zone
+    contains err "cannot open 'does-not-exist.zone': No such file or directory"
+    mkdir "$work/dir.example.com.zone"
+    expect 2 "$mxlint" "$work/dir.example.com.zone"
+    contains err "Is a directory"
+    # Other files are still linted and reported.
+    expect 2 "$mxlint" does-not-exist.zone errors.example.com.zone
+    contains out "[mx-target-cname]"
+    if [[ $(id -u) -ne 0 ]]; then
+        cp clean.example.com.zone "$work/locked.example.com.zone"
+        chmod 000 "$work/locked.example.com.zone"
+        expect 2 "$mxlint" "$work/locked.example.com.zone"
+        contains err "Permission denied"
+    else
+        echo "note: unreadable-file case not checked: root reads every file"
+    fi
+    ;;
+origin)
+    # No $ORIGIN and a name that is not a domain: ask for --origin.
+    expect 2 "$mxlint" noorigin
+    contains err "pass --origin NAME"
+    expect 0 "$mxlint" --origin example.com noorigin
+    contains out "1 file checked: 0 errors"
+    ;;
+config)
+    expect 0 "$mxlint" --config off.toml errors.example.com.zone
+    expect 2 "$mxlint" --config bad.toml errors.example.com.zone
+    contains err "bad.toml:2:19: error: rules.mx-target-cname must be \"off\", \"info\", \"warning\" or \"error\", got 'loud'"
+    expect 2 "$mxlint" --config missing.toml errors.example.com.zone
+    contains err "cannot open 'missing.toml'"
+    ;;
+suppression)
+    # '; mxlint: disable=...' on the line above and on the same line.
+    expect 0 "$mxlint" suppressed.example.com.zone
+    ;;
+list_rules)
+    expect 0 "$mxlint" --list-rules
+    for id in parse-error zone-missing-soa cname-and-other-data mx-target-is-ip \
+        mx-target-no-address mx-target-cname name-missing-trailing-dot null-mx-mixed \
+        null-mx-nonzero-pref mx-target-out-of-zone spf-multiple-records spf-syntax-error \
+        spf-too-many-lookups spf-rrtype-deprecated spf-ptr-mechanism spf-terms-after-all \
+        spf-pass-all dmarc-invalid dmarc-multiple-records dmarc-wrong-location dkim-invalid \
+        dkim-key-too-short dkim-key-weak tlsrpt-invalid mta-sts-txt-invalid \
+        mta-sts-multiple-records mta-sts-host-missing mta-sts-policy-invalid \
+        mta-sts-mx-not-covered tlsa-bad-digest-length tlsa-unknown-params \
+        tlsa-pkix-usage-smtp tlsa-without-dnssec tlsa-orphan dane-partial-mx-coverage; do
+        grep -q "^$id " "$work/out" || fail "--list-rules lacks $id"
+    done
+    ;;
+huge_line)
+    # A 100 MB line: a clear parse error at its line, the next record still read, no crash.
+    {
+        printf '$TTL 3600\n@ SOA ns1 hostmaster 1 7200 3600 1209600 300\nbig TXT '
+        head -c 100000000 /dev/zero | tr '\0' 'x'
+        printf '\nafter MX 10 .\n'
+    } >"$work/huge.example.com.zone"
+    expect 1 "$mxlint" "$work/huge.example.com.zone"
+    contains out "huge.example.com.zone:3:1: error:"
+    contains out "[parse-error]"
+    # The record after the huge line was read: its null MX has a non-zero preference.
+    contains out "huge.example.com.zone:4:1: warning: null MX of 'after.huge.example.com.'"
+    ;;
+binary)
+    head -c 65536 /dev/urandom >"$work/garbage.example.com.zone"
+    expect 1 "$mxlint" "$work/garbage.example.com.zone"
+    contains out "[parse-error]"
+    if LC_ALL=C grep -qP '[^\x00-\x7f]' "$work/out"; then
+        fail "output is not ASCII"
+    fi
+    expect 1 "$mxlint" --format json "$work/garbage.example.com.zone"
+    ;;
+empty)
+    : >"$work/empty.example.com.zone"
+    expect 1 "$mxlint" "$work/empty.example.com.zone"
+    contains out "has no SOA record"
+    printf '; only\n; comments\n' >"$work/comments.example.com.zone"
+    expect 1 "$mxlint" "$work/comments.example.com.zone"
+    contains out "has no SOA record"
+    ;;
+golden_text | golden_json | golden_sarif)
+    format=${case_name#golden_}
+    expect 1 "$mxlint" --format "$format" golden.example.com.zone
+    diff -u "golden.expected.$format" "$work/out" || fail "$format output differs from golden.expected.$format"
+    ;;
+*)
+    fail "unknown case '$case_name'"
+    ;;
+esac
+echo "ok: $case_name"
