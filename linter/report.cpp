@@ -59,32 +59,65 @@ std::string_view sarif_level(Severity severity) {
     return "error";
 }
 
+// Length of the well-formed UTF-8 sequence at the start of `text` (RFC 3629 §4), or 0.
+std::size_t utf8_sequence_length(std::string_view text) {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    const unsigned char lead = byte(0);
+    std::size_t len = 0;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) {
+        len = 2;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+        len = 3;
+        lo = lead == 0xe0 ? 0xa0 : 0x80;
+        hi = lead == 0xed ? 0x9f : 0xbf;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+        len = 4;
+        lo = lead == 0xf0 ? 0x90 : 0x80;
+        hi = lead == 0xf4 ? 0x8f : 0xbf;
+    } else {
+        return 0;
+    }
+    if (text.size() < len || byte(1) < lo || byte(1) > hi) {
+        return 0;
+    }
+    for (std::size_t i = 2; i < len; ++i) {
+        if (byte(i) < 0x80 || byte(i) > 0xbf) {
+            return 0;
+        }
+    }
+    return len;
+}
+
 } // namespace
 
 std::string json_escape(std::string_view text) {
     std::string out;
     out.reserve(text.size());
-    for (const char c : text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
         const auto u = static_cast<unsigned char>(c);
-        switch (c) {
-        case '"':
+        if (c == '"') {
             out += "\\\"";
-            break;
-        case '\\':
+        } else if (c == '\\') {
             out += "\\\\";
-            break;
-        case '\n':
+        } else if (c == '\n') {
             out += "\\n";
-            break;
-        case '\t':
+        } else if (c == '\t') {
             out += "\\t";
-            break;
-        default:
-            if (u < 0x20 || u >= 0x7f) {
-                // Bytes outside ASCII are not known to be UTF-8: keep JSON valid.
-                out += fmt::format("\\u{:04x}", u);
+        } else if (u < 0x20 || u == 0x7f) {
+            out += fmt::format("\\u{:04x}", u);
+        } else if (u < 0x80) {
+            out += c;
+        } else {
+            // Valid UTF-8 passes through; any other byte becomes U+FFFD so the JSON stays valid.
+            const std::size_t len = utf8_sequence_length(text.substr(i));
+            if (len == 0) {
+                out += "\\ufffd";
             } else {
-                out += c;
+                out.append(text.substr(i, len));
+                i += len - 1;
             }
         }
     }

@@ -90,6 +90,12 @@ std::string_view line_at(std::string_view text, std::size_t pos) {
     return text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
 }
 
+// 1-based column of the first character of a line that is not blank.
+std::uint32_t first_column(std::string_view line) {
+    const auto first = line.find_first_not_of(" \t");
+    return first == std::string_view::npos ? 1 : static_cast<std::uint32_t>(first + 1);
+}
+
 std::string excerpt(std::string_view line) {
     while (!line.empty() && (is_blank(line.back()) || line.back() == '\n')) {
         line.remove_suffix(1);
@@ -202,7 +208,8 @@ public:
 
 private:
     void error(const std::string& file, std::uint32_t line, std::string message,
-               std::string_view rule = "parse-error", std::string owner = {});
+               std::string_view rule = "parse-error", std::string owner = {},
+               std::uint32_t column = 1);
     void collect_suppressions(std::string_view text, const std::string& file);
     std::string chain_text() const;
 
@@ -214,7 +221,7 @@ private:
 };
 
 void Loader::error(const std::string& file, std::uint32_t line, std::string message,
-                   std::string_view rule, std::string owner) {
+                   std::string_view rule, std::string owner, std::uint32_t column) {
     if (gave_up_) {
         return;
     }
@@ -225,9 +232,9 @@ void Loader::error(const std::string& file, std::uint32_t line, std::string mess
         rule = "parse-error";
     }
     const RuleInfo* info = find_rule(rule);
-    result_.diagnostics.push_back(Diagnostic{std::string{rule},
-                                             info != nullptr ? info->severity : Severity::error,
-                                             file, line, 1, std::move(owner), std::move(message)});
+    result_.diagnostics.push_back(
+        Diagnostic{std::string{rule}, info != nullptr ? info->severity : Severity::error, file,
+                   line, column, std::move(owner), std::move(message)});
 }
 
 std::string Loader::chain_text() const {
@@ -393,8 +400,10 @@ void Loader::load_text(std::string_view text, const std::string& display_name,
                 if (auto ip = ipv6_mx_exchange(bad)) {
                     // RFC 1035 §3.3.9: the exchange is a domain name, not an address.
                     error(display_name, err_line,
-                          fmt::format("MX exchange '{}' is an IPv6 address, not a host name", *ip),
-                          "mx-target-is-ip");
+                          fmt::format("MX exchange '{}' is an IPv6 address; an exchange must "
+                                      "be a host name",
+                                      *ip),
+                          "mx-target-is-ip", {}, first_column(bad));
                 } else {
                     error(display_name, err_line,
                           fmt::format("cannot parse record: {} in '{}'", zs_strerror(s->error.code),
