@@ -17,6 +17,8 @@ struct Counts {
     std::size_t warnings = 0;
     std::size_t infos = 0;
     std::map<std::string, std::size_t> by_rule;
+    // Per rule and the severity it was reported with (config and policy modes change it).
+    std::map<std::pair<std::string, Severity>, std::size_t> by_rule_severity;
 };
 
 Counts count(const std::vector<Diagnostic>& findings) {
@@ -34,6 +36,7 @@ Counts count(const std::vector<Diagnostic>& findings) {
             break;
         }
         ++c.by_rule[d.rule];
+        ++c.by_rule_severity[{d.rule, d.severity}];
     }
     return c;
 }
@@ -146,10 +149,8 @@ std::string render_text(const ReportInput& input) {
     out += fmt::format("{} file{} checked: {}, {}, {}\n", input.files, input.files == 1 ? "" : "s",
                        plural(c.errors, "error"), plural(c.warnings, "warning"),
                        fmt::format("{} info", c.infos));
-    for (const auto& [rule, n] : c.by_rule) {
-        const RuleInfo* info = find_rule(rule);
-        out += fmt::format("  {:<28} {:<8} {}\n", rule,
-                           info != nullptr ? to_string(info->severity) : "error", n);
+    for (const auto& [key, n] : c.by_rule_severity) {
+        out += fmt::format("  {:<28} {:<8} {}\n", key.first, to_string(key.second), n);
     }
     return out;
 }

@@ -49,8 +49,14 @@ struct LintOptions {
 // DANE: tlsa-*, dane-partial-mx-coverage.
 [[nodiscard]] std::vector<Diagnostic> check_tlsa(const Zone& zone, const LintOptions& options);
 
-// The exchanges senders may be given for mail domains of this zone: every MX exchange except
-// the null MX root, canonical form, deduplicated, in zone order.
-[[nodiscard]] std::vector<std::string> mx_exchanges(const Zone& zone);
+// An exchange senders may be given, with the first MX record that names it.
+struct MxTarget {
+    std::string exchange; // canonical form
+    const Record* record = nullptr;
+};
+// The exchanges of the MX records at `owner` (every owner when nullopt), except the null MX
+// root; deduplicated, in zone order.
+[[nodiscard]] std::vector<MxTarget> mx_targets(const Zone& zone,
+                                               std::optional<std::string_view> owner = {});
 
 } // namespace mxsteer::lint

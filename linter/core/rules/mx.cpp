@@ -73,16 +73,24 @@ struct MxRecord {
 
 } // namespace
 
-std::vector<std::string> mx_exchanges(const Zone& zone) {
-    std::vector<std::string> out;
+std::vector<MxTarget> mx_targets(const Zone& zone, std::optional<std::string_view> owner) {
+    std::vector<MxTarget> out;
     std::set<std::string, std::less<>> seen;
-    for (const auto& record : zone.records()) {
-        if (record.type != rrtype::mx) {
-            continue;
-        }
+    auto add = [&](const Record& record) {
         auto mx = decode_mx(zone.rdata(record));
         if (mx && mx->exchange != "." && seen.insert(mx->exchange).second) {
-            out.push_back(mx->exchange);
+            out.push_back(MxTarget{std::move(mx->exchange), &record});
+        }
+    };
+    if (owner) {
+        for (const Record* record : zone.records_at(*owner, rrtype::mx)) {
+            add(*record);
+        }
+        return out;
+    }
+    for (const auto& record : zone.records()) {
+        if (record.type == rrtype::mx) {
+            add(record);
         }
     }
     return out;

@@ -163,8 +163,19 @@ TEST_CASE("mx: a single exchange is advice, not a defect") {
     CHECK(found[0].severity == Severity::info);
 }
 
-TEST_CASE("mx: mx_exchanges lists every non-null exchange once, in zone order") {
-    auto loaded = test::load(zone("@ MX 10 mx2\n@ MX 20 mx1\nsub MX 5 mx2\nnull MX 0 .\n"));
-    CHECK(mx_exchanges(loaded.zone) ==
-          std::vector<std::string>{"mx2.example.com.", "mx1.example.com."});
+TEST_CASE("mx: mx_targets lists every non-null exchange once, in zone order, with its record") {
+    auto loaded = test::load(zone("@ MX 10 mx2\n@ MX 20 mx1\nsub MX 5 mx2\nsub MX 9 mx3\n"
+                                  "null MX 0 .\n"));
+    const auto all = mx_targets(loaded.zone);
+    REQUIRE(all.size() == 3);
+    CHECK(all[0].exchange == "mx2.example.com.");
+    CHECK(all[0].record->line == 5);
+    CHECK(all[1].exchange == "mx1.example.com.");
+    CHECK(all[2].exchange == "mx3.example.com.");
+    CHECK(all[2].record->line == 8);
+    // Only one owner's exchanges.
+    const auto apex = mx_targets(loaded.zone, "example.com.");
+    REQUIRE(apex.size() == 2);
+    CHECK(apex[1].exchange == "mx1.example.com.");
+    CHECK(mx_targets(loaded.zone, "null.example.com.").empty());
 }
