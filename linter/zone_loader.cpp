@@ -6,6 +6,7 @@
 
 #include "core/name.hpp"
 #include "core/rule_table.hpp"
+#include "core/text.hpp"
 
 #include <fmt/format.h>
 // libzscanner's headers have no C++ linkage guards.
@@ -160,13 +161,6 @@ std::vector<Token> tokenize(std::string_view text) {
         out.push_back(Token{text.substr(start, i - start), octets});
     }
     return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
 }
 
 // For a line the scanner rejected: the exchange when the record is an MX whose exchange is an

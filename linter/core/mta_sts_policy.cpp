@@ -3,6 +3,7 @@
 #include "mta_sts_policy.hpp"
 
 #include "name.hpp"
+#include "text.hpp"
 
 #include <fmt/format.h>
 
@@ -19,18 +20,6 @@ constexpr std::size_t max_quoted_bytes = 64;
 // RFC 8461 §3.2 ABNF: sts-policy-max-age-value = 1*10(DIGIT).
 constexpr std::size_t max_age_digits = 10;
 
-bool is_wsp(char c) {
-    return c == ' ' || c == '\t';
-}
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-bool is_alpha(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_alnum(char c) {
-    return is_alpha(c) || is_digit(c);
-}
 bool is_blank(std::string_view text) {
     for (const char c : text) {
         if (!is_wsp(c)) {
@@ -40,18 +29,8 @@ bool is_blank(std::string_view text) {
     return true;
 }
 
-std::string_view trim_wsp(std::string_view text) {
-    while (!text.empty() && is_wsp(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && is_wsp(text.back())) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
 // A user value in '...' quotes, escaped to ASCII and cut to a readable length.
-std::string quoted(std::string_view value) {
+std::string quoted_value(std::string_view value) {
     std::string out = "'" + escape_bytes(value.substr(0, max_quoted_bytes)) + "'";
     if (value.size() > max_quoted_bytes) {
         out += fmt::format("... ({} bytes)", value.size());
@@ -253,20 +232,21 @@ void PolicyParser::parse_line(std::uint32_t line, std::string_view content) {
         if ((u < 0x20 && c != '\t') || u == 0x7f) {
             error(line, fmt::format("cannot parse line {}: control byte \\{:03} is not allowed "
                                     "(lines end with LF or CRLF)",
-                                    quoted(content), u));
+                                    quoted_value(content), u));
             return;
         }
     }
     if (is_wsp(content.front())) {
         error(line, fmt::format("cannot parse line {}: a key must start at the beginning of "
                                 "the line",
-                                quoted(content)));
+                                quoted_value(content)));
         return;
     }
     // RFC 8461 §3.2: sts-policy-field-delim = ":" *WSP; the field may be followed by *WSP.
     const auto colon = content.find(':');
     if (colon == std::string_view::npos) {
-        error(line, fmt::format("cannot parse line {}: expected 'key: value'", quoted(content)));
+        error(line,
+              fmt::format("cannot parse line {}: expected 'key: value'", quoted_value(content)));
         return;
     }
     const auto key = content.substr(0, colon);
@@ -274,13 +254,13 @@ void PolicyParser::parse_line(std::uint32_t line, std::string_view content) {
     if (!is_field_name(key)) {
         error(line, fmt::format("cannot parse key {}: expected a letter or digit, then up to 31 "
                                 "letters, digits, '_', '-' or '.'",
-                                quoted(key)));
+                                quoted_value(key)));
         return;
     }
 
     if (key == "version") {
         if (first_time(version_line_, key, line) && value != "STSv1") {
-            error(line, fmt::format("version must be 'STSv1', got {}", quoted(value)));
+            error(line, fmt::format("version must be 'STSv1', got {}", quoted_value(value)));
         }
         return;
     }
@@ -289,7 +269,7 @@ void PolicyParser::parse_line(std::uint32_t line, std::string_view content) {
             mode_ = parse_mode(value);
             if (!mode_) {
                 error(line, fmt::format("mode must be 'enforce', 'testing' or 'none', got {}",
-                                        quoted(value)));
+                                        quoted_value(value)));
             }
         }
         return;
@@ -301,7 +281,7 @@ void PolicyParser::parse_line(std::uint32_t line, std::string_view content) {
                 max_age_s_ = *age;
             } else {
                 error(line, fmt::format("max_age must be an integer from 0 to {}, got {}",
-                                        max_mta_sts_max_age_s, quoted(value)));
+                                        max_mta_sts_max_age_s, quoted_value(value)));
             }
         }
         return;
@@ -311,7 +291,7 @@ void PolicyParser::parse_line(std::uint32_t line, std::string_view content) {
         saw_mx_ = true;
         if (auto problem = mx_pattern_problem(value)) {
             error(line, fmt::format("mx must be a host name, optionally after '*.', got {}: {}",
-                                    quoted(value), *problem));
+                                    quoted_value(value), *problem));
         } else {
             mx_patterns_.emplace_back(value);
         }
@@ -325,17 +305,17 @@ void PolicyParser::parse_line(std::uint32_t line, std::string_view content) {
     for (const auto k : known) {
         if (lower == k) {
             error(line, fmt::format("cannot use key {}: keys are case-sensitive, expected '{}'",
-                                    quoted(key), k));
+                                    quoted_value(key), k));
             return;
         }
     }
     // An extension (RFC 8461 §3.2 sts-policy-extension): ignored, but its value must exist
     // and be UTF-8.
     if (value.empty()) {
-        error(line, fmt::format("cannot use extension key {} without a value", quoted(key)));
+        error(line, fmt::format("cannot use extension key {} without a value", quoted_value(key)));
     } else if (!is_utf8(value)) {
         error(line, fmt::format("cannot use the value of extension key {}: {} is not UTF-8",
-                                quoted(key), quoted(value)));
+                                quoted_value(key), quoted_value(value)));
     }
 }
 
@@ -410,26 +390,6 @@ std::string_view without_root_dot(std::string_view name) {
         name.remove_suffix(1);
     }
     return name;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        auto x = a[i];
-        auto y = b[i];
-        if (x >= 'A' && x <= 'Z') {
-            x = static_cast<char>(x - 'A' + 'a');
-        }
-        if (y >= 'A' && y <= 'Z') {
-            y = static_cast<char>(y - 'A' + 'a');
-        }
-        if (x != y) {
-            return false;
-        }
-    }
-    return true;
 }
 
 } // namespace

@@ -49,6 +49,15 @@ struct LintOptions {
 // DANE: tlsa-*, dane-partial-mx-coverage.
 [[nodiscard]] std::vector<Diagnostic> check_tlsa(const Zone& zone, const LintOptions& options);
 
+// A name that receives mail: it publishes an MX other than the null MX (RFC 7505). `first_mx`
+// is its first MX record, where findings about the domain as a whole are anchored.
+struct MailDomain {
+    std::string_view name;
+    const Record* first_mx = nullptr;
+};
+// Every in-zone mail domain that this zone is authoritative for, in name order.
+[[nodiscard]] std::vector<MailDomain> mail_domains(const Zone& zone);
+
 // An exchange senders may be given, with the first MX record that names it.
 struct MxTarget {
     std::string exchange; // canonical form

@@ -3,6 +3,7 @@
 #include "../name.hpp"
 #include "../rdata.hpp"
 #include "../rules.hpp"
+#include "../text.hpp"
 
 #include <fmt/format.h>
 #include <openssl/err.h>
@@ -24,27 +25,13 @@ namespace mxsteer::lint {
 
 namespace {
 
-constexpr std::size_t max_quote = 80;
 constexpr int min_rsa_bits = 1024;         // RFC 8301 §3.2: MUST
 constexpr int recommended_rsa_bits = 2048; // RFC 8301 §3.2: SHOULD
 constexpr std::size_t ed25519_key_size = 32;
 
-bool is_alpha(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
 // FWS of RFC 6376 §2.8, without the line structure: TXT data has no meaningful line breaks.
 bool is_fws(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-std::string quote(std::string_view text) {
-    if (text.size() > max_quote) {
-        return escape_bytes(text.substr(0, max_quote)) + "...";
-    }
-    return escape_bytes(text);
 }
 
 std::string_view trim_fws(std::string_view text) {

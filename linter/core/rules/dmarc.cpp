@@ -3,6 +3,7 @@
 #include "../name.hpp"
 #include "../rdata.hpp"
 #include "../rules.hpp"
+#include "../text.hpp"
 
 #include <fmt/format.h>
 
@@ -18,47 +19,6 @@
 namespace mxsteer::lint {
 
 namespace {
-
-constexpr std::size_t max_quote = 80;
-
-bool is_alpha(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-bool is_wsp(char c) {
-    return c == ' ' || c == '\t';
-}
-
-std::string quote(std::string_view text) {
-    if (text.size() > max_quote) {
-        return escape_bytes(text.substr(0, max_quote)) + "...";
-    }
-    return escape_bytes(text);
-}
-
-std::string_view trim_wsp(std::string_view text) {
-    while (!text.empty() && is_wsp(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && is_wsp(text.back())) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
-std::vector<std::string_view> split(std::string_view text, char separator) {
-    std::vector<std::string_view> out;
-    while (true) {
-        const auto pos = text.find(separator);
-        out.push_back(text.substr(0, pos));
-        if (pos == std::string_view::npos) {
-            return out;
-        }
-        text.remove_prefix(pos + 1);
-    }
-}
 
 // dmarc-version = "v" *WSP "=" *WSP "DMARC1" (RFC 7489 §6.4). A record is taken as DMARC
 // when it starts so, "DMARC1" compared without case; the exact spelling is checked later.
@@ -352,25 +312,12 @@ std::vector<Diagnostic> check_dmarc(const Zone& zone, const LintOptions& /*optio
                zone.below_cut(dmarc_name);
     };
     const bool apex_policy = has_policy("_dmarc." + zone.origin());
-    std::map<std::string, const Record*, std::less<>> first_mx;
-    std::set<std::string, std::less<>> receives_mail;
-    for (const auto& record : zone.records()) {
-        if (record.type != rrtype::mx) {
-            continue;
+    for (const auto& [owner, record] : mail_domains(zone)) {
+        if (apex_policy) {
+            break;
         }
-        const std::string owner{zone.owner(record)};
-        first_mx.emplace(owner, &record);
-        const auto mx = decode_mx(zone.rdata(record));
-        if (mx && mx->exchange != ".") {
-            receives_mail.insert(owner);
-        }
-    }
-    for (const auto& [owner, record] : first_mx) {
-        if (apex_policy || !receives_mail.contains(owner) || zone.below_cut(owner) ||
-            !zone.in_zone(owner)) {
-            continue;
-        }
-        const std::string dmarc_name = owner == "." ? "_dmarc." : "_dmarc." + owner;
+        const std::string dmarc_name =
+            owner == "." ? std::string{"_dmarc."} : "_dmarc." + std::string{owner};
         if (has_policy(dmarc_name)) {
             continue;
         }

@@ -4,6 +4,7 @@
 #include "../name.hpp"
 #include "../rule_table.hpp"
 #include "../rules.hpp"
+#include "../text.hpp"
 
 #include <fmt/format.h>
 
@@ -16,27 +17,6 @@ namespace {
 
 constexpr std::string_view sts_label = "_mta-sts";
 constexpr std::string_view sts_version = "v=STSv1";
-
-bool is_wsp(char c) {
-    return c == ' ' || c == '\t';
-}
-bool is_alnum(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-std::string_view trim_wsp(std::string_view text) {
-    while (!text.empty() && is_wsp(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && is_wsp(text.back())) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
-std::string quoted(std::string_view value) {
-    return "'" + escape_bytes(value) + "'";
-}
 
 // RFC 8461 §3.1: TXT records at _mta-sts that do not begin with "v=STSv1" are not STS records
 // and are discarded (the rest of the "v=STSv1;" prefix is checked in sts_record_problem).

@@ -96,6 +96,28 @@ std::vector<MxTarget> mx_targets(const Zone& zone, std::optional<std::string_vie
     return out;
 }
 
+std::vector<MailDomain> mail_domains(const Zone& zone) {
+    std::map<std::string_view, MailDomain> by_name;
+    std::set<std::string_view> receives;
+    for (const auto& record : zone.records()) {
+        if (record.type != rrtype::mx) {
+            continue;
+        }
+        const auto owner = zone.owner(record);
+        by_name.try_emplace(owner, MailDomain{owner, &record});
+        if (auto mx = decode_mx(zone.rdata(record)); mx && mx->exchange != ".") {
+            receives.insert(owner);
+        }
+    }
+    std::vector<MailDomain> out;
+    for (const auto& [name, domain] : by_name) {
+        if (receives.contains(name) && zone.in_zone(name) && !zone.below_cut(name)) {
+            out.push_back(domain);
+        }
+    }
+    return out;
+}
+
 std::vector<Diagnostic> check_mx(const Zone& zone, const LintOptions& /*options*/) {
     std::vector<Diagnostic> out;
     std::map<std::uint32_t, std::vector<MxRecord>> by_owner;

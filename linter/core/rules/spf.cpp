@@ -3,6 +3,7 @@
 #include "../name.hpp"
 #include "../rdata.hpp"
 #include "../rules.hpp"
+#include "../text.hpp"
 
 #include <fmt/format.h>
 
@@ -25,24 +26,6 @@ namespace {
 
 constexpr std::size_t lookup_limit = 10;
 // Longest record excerpt quoted in a message; TXT data can be kilobytes.
-constexpr std::size_t max_quote = 80;
-
-bool is_alpha(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-bool is_alnum(char c) {
-    return is_alpha(c) || is_digit(c);
-}
-
-std::string quote(std::string_view text) {
-    if (text.size() > max_quote) {
-        return escape_bytes(text.substr(0, max_quote)) + "...";
-    }
-    return escape_bytes(text);
-}
 
 // RFC 7208 §4.5: a record is SPF when it is exactly "v=spf1" or begins with "v=spf1 ".
 bool starts_with_version(std::string_view text) {
@@ -798,22 +781,8 @@ std::vector<Diagnostic> check_spf(const Zone& zone, const LintOptions& /*options
 
     // RFC 7208 §3: a name that receives mail (non-null MX, RFC 7505) should publish SPF. The
     // finding sits on the name's first MX record.
-    std::map<std::string, const Record*, std::less<>> first_mx;
-    std::set<std::string, std::less<>> receives_mail;
-    for (const auto& record : zone.records()) {
-        if (record.type != rrtype::mx) {
-            continue;
-        }
-        const std::string owner{zone.owner(record)};
-        first_mx.emplace(owner, &record);
-        const auto mx = decode_mx(zone.rdata(record));
-        if (mx && mx->exchange != ".") {
-            receives_mail.insert(owner);
-        }
-    }
-    for (const auto& [owner, record] : first_mx) {
-        if (!receives_mail.contains(owner) || per_owner.contains(owner) ||
-            near_miss.contains(owner) || zone.below_cut(owner)) {
+    for (const auto& [owner, record] : mail_domains(zone)) {
+        if (per_owner.contains(owner) || near_miss.contains(owner)) {
             continue;
         }
         out.push_back(make_finding(

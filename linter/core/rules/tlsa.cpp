@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include "../name.hpp"
 #include "../rules.hpp"
+#include "../text.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -18,10 +19,6 @@ namespace {
 constexpr std::string_view smtp_prefix = "_25._tcp.";
 // CNAME hops followed from _25._tcp.<exchange> before giving up (loops, long chains).
 constexpr int max_alias_hops = 8;
-
-std::string quoted(std::string_view value) {
-    return "'" + escape_bytes(value) + "'";
-}
 
 // The host of an SMTP TLSA owner ("_25._tcp.mx1.example.com." -> "mx1.example.com."), or
 // nullopt for any other owner.

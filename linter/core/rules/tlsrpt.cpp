@@ -3,6 +3,7 @@
 #include "../name.hpp"
 #include "../rdata.hpp"
 #include "../rules.hpp"
+#include "../text.hpp"
 
 #include <fmt/format.h>
 
@@ -19,47 +20,7 @@ namespace mxsteer::lint {
 
 namespace {
 
-constexpr std::size_t max_quote = 80;
 constexpr std::string_view version = "v=TLSRPTv1";
-
-bool is_alpha(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-bool is_wsp(char c) {
-    return c == ' ' || c == '\t';
-}
-
-std::string quote(std::string_view text) {
-    if (text.size() > max_quote) {
-        return escape_bytes(text.substr(0, max_quote)) + "...";
-    }
-    return escape_bytes(text);
-}
-
-std::string_view trim_wsp(std::string_view text) {
-    while (!text.empty() && is_wsp(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && is_wsp(text.back())) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
-std::vector<std::string_view> split(std::string_view text, char separator) {
-    std::vector<std::string_view> out;
-    while (true) {
-        const auto pos = text.find(separator);
-        out.push_back(text.substr(0, pos));
-        if (pos == std::string_view::npos) {
-            return out;
-        }
-        text.remove_prefix(pos + 1);
-    }
-}
 
 // tlsrpt-uri = URI with the scheme "mailto" or "https" (RFC 8460 §3, RFC 3986 §3).
 std::optional<std::string> check_uri(std::string_view uri) {
