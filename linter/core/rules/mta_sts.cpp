@@ -266,7 +266,8 @@ std::vector<Diagnostic> check_mta_sts(const Zone& zone, const LintOptions& optio
             const auto& policy = *parsed.policy;
             // The policy is the apex domain's: MX records of subdomains answer to the
             // policies of those subdomains (RFC 8461 §3.3).
-            for (const auto& [exchange, mx_record] : mx_targets(zone, zone.origin())) {
+            for (const auto& target : mx_targets(zone, zone.origin())) {
+                const std::string& exchange = target.exchange;
                 const bool covered = std::any_of(
                     policy.mx_patterns.begin(), policy.mx_patterns.end(),
                     [&](const std::string& p) { return mx_pattern_matches(p, exchange); });
@@ -282,8 +283,8 @@ std::vector<Diagnostic> check_mta_sts(const Zone& zone, const LintOptions& optio
                                       "pattern in '{}' matches it, so senders report failures "
                                       "and enforce mode would refuse it",
                                       quoted(exchange), escape_bytes(policy_text.file));
-                auto finding =
-                    make_finding("mta-sts-mx-not-covered", zone, *mx_record, std::move(message));
+                auto finding = make_finding("mta-sts-mx-not-covered", zone, *target.record,
+                                            std::move(message));
                 if (policy.mode == MtaStsMode::testing) {
                     finding.severity = Severity::warning;
                 }
