@@ -140,6 +140,16 @@ empty)
     expect 1 "$mxlint" "$work/comments.example.com.zone"
     contains out "has no SOA record"
     ;;
+mta_sts_policy)
+    # X.mta-sts.txt beside X.zone is read by default; it leaves mx2 uncovered.
+    expect 1 "$mxlint" sts.example.com.zone
+    contains out "sts.example.com.zone:6:1: error: cannot deliver to 'mx2.sts.example.com.' under MTA-STS mode 'enforce'"
+    contains out "[mta-sts-mx-not-covered]"
+    # --mta-sts-policy replaces it.
+    expect 0 "$mxlint" --mta-sts-policy sts-wildcard.mta-sts.txt sts.example.com.zone
+    expect 2 "$mxlint" --mta-sts-policy missing.txt sts.example.com.zone
+    contains err "cannot open 'missing.txt'"
+    ;;
 golden_text | golden_json | golden_sarif)
     format=${case_name#golden_}
     expect 1 "$mxlint" --format "$format" golden.example.com.zone
