@@ -194,31 +194,45 @@ std::vector<Diagnostic> check_tlsa(const Zone& zone, const LintOptions& options)
             "so clients ignore them (pass --assume-signed if the server signs the zone live)"));
     }
 
-    // RFC 7672 §2.3.3: a client with a secure but empty TLSA answer for one exchange falls back
-    // to unauthenticated TLS there, so an attacker can steer mail to the bare exchange. Only
+    // RFC 7672 §2.3.3: a client with a secure but empty TLSA answer for one exchange of a
+    // destination falls back to unauthenticated TLS there, so an attacker can steer that
+    // domain's mail to the bare exchange. The MX set of each domain is judged on its own. Only
     // in-zone exchanges count: others cannot be checked offline. An exchange without an address
     // (a missing name, an IP literal, an alias) is left to the mx-* rules.
-    std::vector<const MxTarget*> bare;
-    const std::string* protected_example = nullptr;
-    for (const auto& target : exchanges) {
-        const std::string& exchange = target.exchange;
-        if (!zone.in_zone(exchange) || zone.below_cut(exchange) || !has_address(zone, exchange)) {
+    // Keyed by value: each domain's exchange strings die with its loop iteration.
+    std::unordered_map<std::string, DaneState> states;
+    auto state_of = [&](const std::string& exchange) {
+        auto [it, fresh] = states.try_emplace(exchange, DaneState::unknown);
+        if (fresh) {
+            it->second = dane_state(zone, exchange);
+        }
+        return it->second;
+    };
+    for (const auto& domain : mail_domains(zone)) {
+        const auto targets = mx_targets(zone, domain.name);
+        std::vector<const MxTarget*> bare;
+        const std::string* protected_example = nullptr;
+        for (const auto& target : targets) {
+            const std::string& exchange = target.exchange;
+            if (!zone.in_zone(exchange) || zone.below_cut(exchange) ||
+                !has_address(zone, exchange)) {
+                continue;
+            }
+            if (state_of(exchange) == DaneState::bare) {
+                bare.push_back(&target);
+            } else if (protected_example == nullptr) {
+                protected_example = &exchange;
+            }
+        }
+        if (protected_example == nullptr) {
             continue;
         }
-        const auto state = dane_state(zone, exchange);
-        if (state == DaneState::bare) {
-            bare.push_back(&target);
-        } else if (protected_example == nullptr) {
-            protected_example = &exchange;
-        }
-    }
-    if (protected_example != nullptr && !bare.empty()) {
         for (const auto* target : bare) {
             auto message = fmt::format(
-                "cannot protect mail to {} with DANE: '{}{}' has no TLSA while {} has, so an "
-                "attacker can downgrade delivery through it",
-                quoted(target->exchange), smtp_prefix, escape_bytes(target->exchange),
-                quoted(*protected_example));
+                "cannot protect mail for {} to {} with DANE: '{}{}' has no TLSA while {} has, "
+                "so an attacker can downgrade delivery through it",
+                quoted(domain.name), quoted(target->exchange), smtp_prefix,
+                escape_bytes(target->exchange), quoted(*protected_example));
             out.push_back(make_finding("dane-partial-mx-coverage", zone, *target->record,
                                        std::move(message)));
         }

@@ -290,10 +290,36 @@ TEST_CASE("tlsa: dane-partial-mx-coverage") {
         CHECK(found[0].severity == Severity::warning);
         CHECK(found[0].line == 6); // the MX record naming mx2
         CHECK(found[0].owner == "example.com.");
-        CHECK(found[0].message == "cannot protect mail to 'mx2.example.com.' with DANE: "
+        CHECK(found[0].message == "cannot protect mail for 'example.com.' to "
+                                  "'mx2.example.com.' with DANE: "
                                   "'_25._tcp.mx2.example.com.' has no TLSA while "
                                   "'mx1.example.com.' has, so an attacker can downgrade delivery "
                                   "through it");
+    }
+    SUBCASE("each domain's MX set is judged on its own (RFC 7672 §2.3.3)") {
+        // example.com. uses mx1 (with TLSA) alone; shop.example.com. uses mx2 alone: neither
+        // domain mixes protected and bare exchanges.
+        const auto found = only(lint(zone("@ IN MX 10 mx1\n"
+                                          "shop IN MX 10 mx2\n"
+                                          "mx1 IN A 192.0.2.25\n"
+                                          "mx2 IN A 192.0.2.26\n" +
+                                          tlsa("_25._tcp.mx1", "3 1 1", sha256))),
+                                "dane-partial-mx-coverage");
+        CHECK(found.empty());
+    }
+    SUBCASE("a shared exchange is reported for each domain that mixes") {
+        const auto found = only(lint(zone("@ IN MX 10 mx1\n"    // 5
+                                          "@ IN MX 20 mx2\n"    // 6
+                                          "shop IN MX 10 mx1\n" // 7
+                                          "shop IN MX 20 mx2\n" // 8
+                                          "mx1 IN A 192.0.2.25\n"
+                                          "mx2 IN A 192.0.2.26\n" +
+                                          tlsa("_25._tcp.mx1", "3 1 1", sha256))),
+                                "dane-partial-mx-coverage");
+        REQUIRE(found.size() == 2);
+        CHECK(found[0].line == 6);
+        CHECK(found[1].line == 8);
+        CHECK(found[1].owner == "shop.example.com.");
     }
     SUBCASE("several bare exchanges, each reported once") {
         const auto found =
