@@ -200,6 +200,9 @@ int run(const Options& o) {
         }
 
         LoadResult loaded = load_zone_file(path, text, *origin);
+        // The zone holds all it needs; the file text is the largest single block in memory.
+        text.clear();
+        text.shrink_to_fit();
         std::vector<Diagnostic> found = run_rules(loaded.zone, options);
         found.insert(found.end(), std::make_move_iterator(loaded.diagnostics.begin()),
                      std::make_move_iterator(loaded.diagnostics.end()));

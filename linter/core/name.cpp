@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <array>
+
 namespace mxsteer::lint {
 
 namespace {
@@ -41,7 +43,11 @@ std::size_t first_separator(std::string_view name) {
 } // namespace
 
 std::optional<WireName> name_from_wire(std::span<const std::uint8_t> wire) {
-    WireName out;
+    // The text is built in a local buffer and copied once. Labels are read while they start
+    // within the first 256 octets, so at most 319 wire octets are read, each becoming at most
+    // four characters (\DDD).
+    std::array<char, 1536> text{};
+    std::size_t size = 0;
     std::size_t pos = 0;
     for (;;) {
         if (pos >= wire.size()) {
@@ -52,27 +58,54 @@ std::optional<WireName> name_from_wire(std::span<const std::uint8_t> wire) {
             return std::nullopt;
         }
         if (len == 0) {
+            WireName out;
             out.wire_length = pos + 1;
-            if (out.text.empty()) {
+            if (size == 0) {
                 out.text = ".";
+            } else {
+                out.text.assign(text.data(), size);
             }
             return out;
         }
         for (std::size_t i = pos + 1; i <= pos + len; ++i) {
-            auto c = static_cast<char>(wire[i]);
+            const std::uint8_t octet = wire[i];
+            if (octet < 0x21 || octet > 0x7e) {
+                text[size++] = '\\';
+                text[size++] = static_cast<char>('0' + octet / 100);
+                text[size++] = static_cast<char>('0' + octet / 10 % 10);
+                text[size++] = static_cast<char>('0' + octet % 10);
+                continue;
+            }
+            auto c = static_cast<char>(octet);
             if (c >= 'A' && c <= 'Z') {
                 c = static_cast<char>(c - 'A' + 'a');
             }
-            if (wire[i] < 0x21 || wire[i] > 0x7e) {
-                out.text += fmt::format("\\{:03}", wire[i]);
-            } else {
-                if (needs_backslash(c)) {
-                    out.text += '\\';
-                }
-                out.text += c;
+            if (needs_backslash(c)) {
+                text[size++] = '\\';
             }
+            text[size++] = c;
         }
-        out.text += '.';
+        text[size++] = '.';
+        pos += 1 + len;
+        if (pos > 255) {
+            return std::nullopt;
+        }
+    }
+}
+
+std::optional<std::size_t> name_wire_length(std::span<const std::uint8_t> wire) {
+    std::size_t pos = 0;
+    for (;;) {
+        if (pos >= wire.size()) {
+            return std::nullopt;
+        }
+        const std::size_t len = wire[pos];
+        if (len > 63 || pos + 1 + len > wire.size()) {
+            return std::nullopt;
+        }
+        if (len == 0) {
+            return pos + 1;
+        }
         pos += 1 + len;
         if (pos > 255) {
             return std::nullopt;

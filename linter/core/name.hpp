@@ -21,6 +21,10 @@ struct WireName {
 };
 [[nodiscard]] std::optional<WireName> name_from_wire(std::span<const std::uint8_t> wire);
 
+// The number of wire octets of the uncompressed name at the start of `wire`, under the same
+// checks as name_from_wire() (nullopt exactly when it fails), without building the text.
+[[nodiscard]] std::optional<std::size_t> name_wire_length(std::span<const std::uint8_t> wire);
+
 // The parent of an absolute name ("a.b." -> "b.", "b." -> "."); nullopt for the root.
 [[nodiscard]] std::optional<std::string_view> parent_name(std::string_view name);
 

@@ -5,12 +5,56 @@
 #include "name.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <limits>
 #include <stdexcept>
 
 namespace mxsteer::lint {
 
+namespace {
+
+std::size_t hash_name(std::string_view name) {
+    return std::hash<std::string_view>{}(name);
+}
+
+std::uint64_t slot_tag(std::size_t hash) {
+    return static_cast<std::uint64_t>(hash) >> 32 << 32;
+}
+
+} // namespace
+
 Zone::Zone(std::string origin) : origin_(std::move(origin)) {
+    grow_slots(64);
     intern(origin_);
+}
+
+void Zone::reserve(std::size_t records, std::size_t rdata_bytes, std::size_t names) {
+    records_.reserve(records);
+    rdata_.reserve(rdata_bytes);
+    name_begin_.reserve(names + 1);
+    name_text_.reserve(names * 32);
+    grow_slots(names);
+}
+
+// Resizes the name index to hold `names` names at a load of at most 5/8.
+void Zone::grow_slots(std::size_t names) {
+    std::size_t size = 64;
+    while (size * 5 < names * 8) {
+        size *= 2;
+    }
+    if (size <= slots_.size()) {
+        return;
+    }
+    slots_.assign(size, 0);
+    const std::size_t mask = size - 1;
+    for (std::uint32_t id = 0; id < name_count(); ++id) {
+        const std::size_t hash = hash_name(name(id));
+        std::size_t i = hash & mask;
+        while (slots_[i] != 0) {
+            i = (i + 1) & mask;
+        }
+        slots_[i] = slot_tag(hash) | (id + std::uint64_t{1});
+    }
 }
 
 std::uint16_t Zone::add_file(std::string path) {
@@ -21,13 +65,52 @@ std::uint16_t Zone::add_file(std::string path) {
     return static_cast<std::uint16_t>(files_.size() - 1);
 }
 
-std::uint32_t Zone::intern(std::string_view name) {
-    if (auto it = ids_.find(name); it != ids_.end()) {
-        return it->second;
+std::optional<std::uint32_t> Zone::find(std::string_view name) const {
+    const std::size_t hash = hash_name(name);
+    const std::uint64_t tag = slot_tag(hash);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+        const std::uint64_t slot = slots_[i];
+        if (slot == 0) {
+            return std::nullopt;
+        }
+        if ((slot & ~std::uint64_t{0xffffffff}) == tag) {
+            const auto id = static_cast<std::uint32_t>(slot - tag - 1);
+            if (this->name(id) == name) {
+                return id;
+            }
+        }
     }
-    const auto id = static_cast<std::uint32_t>(names_.size());
-    names_.emplace_back(name);
-    ids_.emplace(names_.back(), id);
+}
+
+std::uint32_t Zone::intern(std::string_view name) {
+    if (last_interned_ < name_count() &&
+        this->name(static_cast<std::uint32_t>(last_interned_)) == name) {
+        return static_cast<std::uint32_t>(last_interned_);
+    }
+    if (auto found = find(name)) {
+        last_interned_ = *found;
+        return *found;
+    }
+    if (name_text_.size() + name.size() > std::numeric_limits<std::uint32_t>::max() ||
+        name_count() >= std::numeric_limits<std::uint32_t>::max() - 1) {
+        throw std::runtime_error("cannot index more than 4 GiB of owner names in one zone");
+    }
+    const auto id = static_cast<std::uint32_t>(name_count());
+    name_text_.append(name);
+    name_begin_.push_back(static_cast<std::uint32_t>(name_text_.size()));
+    if (name_count() * 8 > slots_.size() * 5) {
+        grow_slots(name_count()); // rehashes every name, this one too
+    } else {
+        const std::size_t hash = hash_name(name);
+        const std::size_t mask = slots_.size() - 1;
+        std::size_t i = hash & mask;
+        while (slots_[i] != 0) {
+            i = (i + 1) & mask;
+        }
+        slots_[i] = slot_tag(hash) | (id + std::uint64_t{1});
+    }
+    last_interned_ = id;
     return id;
 }
 
@@ -49,70 +132,99 @@ std::uint32_t Zone::add(std::string_view owner, std::uint16_t type, std::uint32_
 
 void Zone::finish() {
     // Ancestors of in-zone owners exist as empty non-terminals (RFC 4592 §2.2.2).
-    for (std::size_t i = 0; i < names_.size(); ++i) {
-        std::string_view cur = names_[i];
+    for (std::uint32_t i = 0; i < name_count(); ++i) {
+        std::string_view cur = name(i);
         if (!is_at_or_below(cur, origin_)) {
             continue;
         }
         while (cur != origin_) {
             auto parent = parent_name(cur);
-            if (!parent || ids_.contains(*parent)) {
+            if (!parent || find(*parent)) {
                 break;
             }
-            cur = names_[intern(*parent)];
+            // A copy: interning may move the name text that `parent` points into.
+            const std::string owned{*parent};
+            cur = name(intern(owned));
         }
     }
 
-    order_.resize(records_.size());
-    for (std::uint32_t i = 0; i < order_.size(); ++i) {
-        order_[i] = i;
+    // Record indices grouped by name id, in zone order within a name: a counting sort.
+    index_.assign(name_count(), NameIndex{});
+    for (const auto& record : records_) {
+        ++index_[record.name].count;
     }
-    std::stable_sort(order_.begin(), order_.end(), [this](std::uint32_t a, std::uint32_t b) {
-        return records_[a].name < records_[b].name;
-    });
-    index_.assign(names_.size(), NameIndex{});
-    for (std::uint32_t i = 0; i < order_.size(); ++i) {
-        auto& entry = index_[records_[order_[i]].name];
-        if (entry.count == 0) {
-            entry.first = i;
+    std::uint32_t first = 0;
+    for (auto& entry : index_) {
+        entry.first = first;
+        first += entry.count;
+    }
+    order_.resize(records_.size());
+    {
+        std::vector<std::uint32_t> next(index_.size());
+        for (std::size_t id = 0; id < index_.size(); ++id) {
+            next[id] = index_[id].first;
         }
-        ++entry.count;
+        for (std::uint32_t i = 0; i < records_.size(); ++i) {
+            order_[next[records_[i].name]++] = i;
+        }
     }
     for (const auto& record : records_) {
-        if (record.type == rrtype::ns && names_[record.name] != origin_) {
+        if (record.type == rrtype::ns && name(record.name) != origin_) {
             index_[record.name].delegation = true;
         }
         if (record.type == rrtype::rrsig ||
-            (record.type == rrtype::dnskey && names_[record.name] == origin_)) {
+            (record.type == rrtype::dnskey && name(record.name) == origin_)) {
             dnssec_intent_ = true;
         }
     }
+    for (std::uint32_t id = 0; id < name_count(); ++id) {
+        has_wildcards_ = has_wildcards_ || first_label(name(id)) == "*";
+    }
     finished_ = true;
-    for (std::uint32_t id = 0; id < names_.size(); ++id) {
-        std::string_view cur = names_[id];
+    // A name is below a cut when it or an ancestor below the apex is a delegation. Walk up
+    // until a name whose answer is known, then give the answer to every name on the way.
+    std::vector<bool> known(name_count(), false);
+    std::vector<std::uint32_t> path;
+    for (std::uint32_t id = 0; id < name_count(); ++id) {
+        if (known[id]) {
+            continue;
+        }
+        path.clear();
+        bool below = false;
+        std::string_view cur = name(id);
+        std::uint32_t cur_id = id; // `no_name` while not looked up
+        constexpr std::uint32_t no_name = std::numeric_limits<std::uint32_t>::max();
         while (is_at_or_below(cur, origin_) && cur != origin_) {
-            if (auto found = find(cur); found && index_[*found].delegation) {
-                index_[id].below_cut = true;
-                break;
+            if (cur_id == no_name) {
+                cur_id = find(cur).value_or(no_name);
+            }
+            if (cur_id != no_name) {
+                if (known[cur_id]) {
+                    below = index_[cur_id].below_cut;
+                    break;
+                }
+                path.push_back(cur_id);
+                if (index_[cur_id].delegation) {
+                    below = true;
+                    break;
+                }
             }
             auto parent = parent_name(cur);
             if (!parent) {
                 break;
             }
             cur = *parent;
+            cur_id = no_name;
+        }
+        for (const auto on_path : path) {
+            index_[on_path].below_cut = below;
+            known[on_path] = true;
         }
     }
 }
 
-std::optional<std::uint32_t> Zone::find(std::string_view name) const {
-    if (auto it = ids_.find(name); it != ids_.end()) {
-        return it->second;
-    }
-    return std::nullopt;
-}
-
 std::string_view Zone::owner(const Record& record) const {
-    return names_[record.name];
+    return name(record.name);
 }
 
 Rdata Zone::rdata(const Record& record) const {
@@ -135,9 +247,16 @@ std::vector<const Record*> Zone::records_at(std::string_view name) const {
 }
 
 std::vector<const Record*> Zone::records_at(std::string_view name, std::uint16_t type) const {
-    auto all = records_at(name);
-    std::erase_if(all, [type](const Record* r) { return r->type != type; });
-    return all;
+    std::vector<const Record*> out;
+    if (auto id = find(name); id && finished_) {
+        const auto& entry = index_[*id];
+        for (std::uint32_t i = entry.first; i < entry.first + entry.count; ++i) {
+            if (const Record& record = records_[order_[i]]; record.type == type) {
+                out.push_back(&record);
+            }
+        }
+    }
+    return out;
 }
 
 bool Zone::has_type(std::string_view name, std::uint16_t type) const {
@@ -160,6 +279,10 @@ bool Zone::in_zone(std::string_view name) const {
     return is_at_or_below(name, origin_);
 }
 
+bool Zone::below_cut(const Record& record) const {
+    return finished_ && index_[record.name].below_cut;
+}
+
 bool Zone::below_cut(std::string_view name) const {
     if (auto id = find(name); id && finished_) {
         return index_[*id].below_cut;
@@ -180,7 +303,8 @@ bool Zone::below_cut(std::string_view name) const {
 }
 
 std::optional<std::string> Zone::covering_wildcard(std::string_view name) const {
-    if (!in_zone(name) || exists(name)) {
+    // Without a wildcard owner the walk below could only end in nullopt.
+    if ((finished_ && !has_wildcards_) || !in_zone(name) || exists(name)) {
         return std::nullopt;
     }
     // The closest encloser is the longest existing ancestor; only its "*" child synthesises.

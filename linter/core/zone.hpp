@@ -5,12 +5,10 @@
 #include "rdata.hpp"
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace mxsteer::lint {
@@ -35,6 +33,9 @@ public:
     explicit Zone(std::string origin);
 
     // --- building ---
+    // Sizes the containers for about `records` records holding `rdata_bytes` octets of rdata
+    // under `names` distinct names: an estimate, not a limit.
+    void reserve(std::size_t records, std::size_t rdata_bytes, std::size_t names);
     std::uint16_t add_file(std::string path);
     // `owner` must be canonical (lowercase, absolute). Returns the record index.
     std::uint32_t add(std::string_view owner, std::uint16_t type, std::uint32_t ttl, Rdata rdata,
@@ -62,14 +63,21 @@ public:
     // True when the name is at or below a delegation (an NS set other than at the apex), so
     // this zone is not authoritative for it (RFC 1034 §4.2.1).
     [[nodiscard]] bool below_cut(std::string_view name) const;
+    // The same for the owner of a record of this zone, without a name lookup.
+    [[nodiscard]] bool below_cut(const Record& record) const;
     // For a name that does not exist: the wildcard owner that would synthesise it
     // (RFC 4592 §3.3.1), else nullopt.
     [[nodiscard]] std::optional<std::string> covering_wildcard(std::string_view name) const;
     // True when the apex has DNSKEY or any RRSIG is present.
     [[nodiscard]] bool dnssec_intent() const { return dnssec_intent_; }
 
-    // Every name (owners and empty non-terminals) in index order.
-    [[nodiscard]] const std::deque<std::string>& names() const { return names_; }
+    // Every name (owners and empty non-terminals) by index, 0 .. name_count() - 1; a
+    // Record's `name` is such an index.
+    [[nodiscard]] std::size_t name_count() const { return name_begin_.size() - 1; }
+    [[nodiscard]] std::string_view name(std::uint32_t id) const {
+        return std::string_view{name_text_}.substr(name_begin_[id],
+                                                   name_begin_[id + 1] - name_begin_[id]);
+    }
 
 private:
     struct NameIndex {
@@ -81,16 +89,25 @@ private:
 
     [[nodiscard]] std::optional<std::uint32_t> find(std::string_view name) const;
     std::uint32_t intern(std::string_view name);
+    void grow_slots(std::size_t names);
 
     std::string origin_;
     std::vector<std::string> files_;
     std::vector<Record> records_;
     std::vector<std::uint8_t> rdata_;
-    std::deque<std::string> names_; // a deque keeps the keys of ids_ valid while it grows
+    // Names back to back; name i is [name_begin_[i], name_begin_[i + 1]). Indices rather than
+    // views, so growing the text moves nothing that is referenced.
+    std::string name_text_;
+    std::vector<std::uint32_t> name_begin_{0};
+    // Open-addressing name index (linear probing, size a power of two): 0 for an empty slot,
+    // else the high 32 bits of the name's hash above its index + 1, so that most probes are
+    // decided without reading the name.
+    std::vector<std::uint64_t> slots_;
+    std::size_t last_interned_ = 0; // consecutive records usually share their owner
     std::vector<NameIndex> index_;
     std::vector<std::uint32_t> order_; // record indices sorted by name
-    std::unordered_map<std::string_view, std::uint32_t> ids_;
     bool dnssec_intent_ = false;
+    bool has_wildcards_ = false; // some name's first label is "*"
     bool finished_ = false;
 };
 

@@ -254,7 +254,7 @@ std::vector<Diagnostic> check_dmarc(const Zone& zone, const LintOptions& /*optio
             continue;
         }
         const auto owner = zone.owner(record);
-        if (zone.below_cut(owner)) {
+        if (zone.below_cut(record)) {
             continue;
         }
         std::string text = joined_text(zone.rdata(record));

@@ -194,7 +194,7 @@ std::vector<Diagnostic> check_mta_sts(const Zone& zone, const LintOptions& optio
         }
         const auto owner = zone.owner(record);
         // Data below a zone cut is not served by this zone (RFC 1034 §4.2.1).
-        if (first_label(owner) != sts_label || !zone.in_zone(owner) || zone.below_cut(owner)) {
+        if (first_label(owner) != sts_label || !zone.in_zone(owner) || zone.below_cut(record)) {
             continue;
         }
         // TXT strings are concatenated without separators (RFC 8461 §3.1 follows RFC 7208

@@ -28,6 +28,9 @@ bool is_octet(std::string_view label) {
 
 // "192.0.2.25." or, written relative, "192.0.2.25.<origin>": the address, else nullopt.
 std::optional<std::string> ipv4_literal(std::string_view exchange, std::string_view origin) {
+    if (exchange.empty() || exchange.front() < '0' || exchange.front() > '9') {
+        return std::nullopt; // the first label is no octet: the common case, decided at once
+    }
     const auto labels = split_labels(exchange);
     if (labels.size() < 4 || !std::all_of(labels.begin(), labels.begin() + 4, is_octet)) {
         return std::nullopt;
@@ -75,6 +78,19 @@ struct MxRecord {
 
 std::vector<MxTarget> mx_targets(const Zone& zone, std::optional<std::string_view> owner) {
     std::vector<MxTarget> out;
+    if (owner) {
+        // One name's MX set is short: a linear search deduplicates it.
+        for (const Record* record : zone.records_at(*owner, rrtype::mx)) {
+            auto mx = decode_mx(zone.rdata(*record));
+            if (mx && mx->exchange != "." &&
+                std::none_of(out.begin(), out.end(), [&](const MxTarget& target) {
+                    return target.exchange == mx->exchange;
+                })) {
+                out.push_back(MxTarget{std::move(mx->exchange), record});
+            }
+        }
+        return out;
+    }
     std::set<std::string, std::less<>> seen;
     auto add = [&](const Record& record) {
         auto mx = decode_mx(zone.rdata(record));
@@ -82,12 +98,6 @@ std::vector<MxTarget> mx_targets(const Zone& zone, std::optional<std::string_vie
             out.push_back(MxTarget{std::move(mx->exchange), &record});
         }
     };
-    if (owner) {
-        for (const Record* record : zone.records_at(*owner, rrtype::mx)) {
-            add(*record);
-        }
-        return out;
-    }
     for (const auto& record : zone.records()) {
         if (record.type == rrtype::mx) {
             add(record);
@@ -97,24 +107,37 @@ std::vector<MxTarget> mx_targets(const Zone& zone, std::optional<std::string_vie
 }
 
 std::vector<MailDomain> mail_domains(const Zone& zone) {
-    std::map<std::string_view, MailDomain> by_name;
-    std::set<std::string_view> receives;
+    // Per owner (by name index): its first MX record, and whether one of its MX records
+    // decodes to an exchange other than the root, the null MX of RFC 7505.
+    std::vector<const Record*> first_mx(zone.name_count(), nullptr);
+    std::vector<bool> receives(zone.name_count(), false);
+    std::vector<std::uint32_t> owners;
     for (const auto& record : zone.records()) {
         if (record.type != rrtype::mx) {
             continue;
         }
-        const auto owner = zone.owner(record);
-        by_name.try_emplace(owner, MailDomain{owner, &record});
-        if (auto mx = decode_mx(zone.rdata(record)); mx && mx->exchange != ".") {
-            receives.insert(owner);
+        if (first_mx[record.name] == nullptr) {
+            first_mx[record.name] = &record;
+            owners.push_back(record.name);
+        }
+        // decode_mx() succeeds and the exchange is not ".", without building the text.
+        const Rdata rdata = zone.rdata(record);
+        if (rdata.size() >= 3) {
+            const auto length = name_wire_length(rdata.subspan(2));
+            if (length && *length == rdata.size() - 2 && *length != 1) {
+                receives[record.name] = true;
+            }
         }
     }
     std::vector<MailDomain> out;
-    for (const auto& [name, domain] : by_name) {
-        if (receives.contains(name) && zone.in_zone(name) && !zone.below_cut(name)) {
-            out.push_back(domain);
+    for (const auto id : owners) {
+        const auto name = zone.name(id);
+        if (receives[id] && zone.in_zone(name) && !zone.below_cut(*first_mx[id])) {
+            out.push_back(MailDomain{name, first_mx[id]});
         }
     }
+    std::sort(out.begin(), out.end(),
+              [](const MailDomain& a, const MailDomain& b) { return a.name < b.name; });
     return out;
 }
 

@@ -647,7 +647,7 @@ std::vector<Diagnostic> check_spf(const Zone& zone, const LintOptions& /*options
     std::set<std::string, std::less<>> near_miss; // owners with a broken version tag
     for (const auto& record : zone.records()) {
         const auto owner = zone.owner(record);
-        if (zone.below_cut(owner)) {
+        if (zone.below_cut(record)) {
             continue;
         }
         if (record.type == rrtype::spf) {

@@ -94,11 +94,21 @@ DaneState dane_state(const Zone& zone, const std::string& exchange) {
 
 std::vector<Diagnostic> check_tlsa(const Zone& zone, const LintOptions& options) {
     std::vector<Diagnostic> out;
-    const auto exchanges = mx_targets(zone);
+    // Every exchange of the zone, built when the first SMTP TLSA record needs it: most zones
+    // have no TLSA records and many MX records.
+    std::vector<MxTarget> exchanges;
     std::unordered_set<std::string_view> exchange_set;
-    for (const auto& target : exchanges) {
-        exchange_set.insert(target.exchange);
-    }
+    bool have_exchanges = false;
+    auto is_exchange = [&](std::string_view host) {
+        if (!have_exchanges) {
+            exchanges = mx_targets(zone);
+            for (const auto& target : exchanges) {
+                exchange_set.insert(target.exchange);
+            }
+            have_exchanges = true;
+        }
+        return exchange_set.contains(host);
+    };
 
     const Record* first_tlsa = nullptr;
     std::unordered_set<std::string_view> orphans_seen;
@@ -108,7 +118,7 @@ std::vector<Diagnostic> check_tlsa(const Zone& zone, const LintOptions& options)
         }
         const auto owner = zone.owner(record);
         // Data below a zone cut is not served by this zone (RFC 1034 §4.2.1).
-        if (zone.below_cut(owner)) {
+        if (zone.below_cut(record)) {
             continue;
         }
         if (first_tlsa == nullptr) {
@@ -177,7 +187,7 @@ std::vector<Diagnostic> check_tlsa(const Zone& zone, const LintOptions& options)
                             tlsa->usage, tlsa->usage == 0 ? "PKIX-TA" : "PKIX-EE", quoted(owner))));
         }
         // RFC 7672 §2.3.3: clients look up TLSA only for the hosts the MX lookup returned.
-        if (!exchange_set.contains(*host) && orphans_seen.insert(owner).second) {
+        if (!is_exchange(*host) && orphans_seen.insert(owner).second) {
             out.push_back(make_finding(
                 "tlsa-orphan", zone, record,
                 fmt::format("cannot use TLSA at {}: {} is not an MX exchange of this zone, so "

@@ -133,9 +133,12 @@ std::vector<Diagnostic> check_tlsrpt(const Zone& zone, const LintOptions& /*opti
             continue;
         }
         const auto owner = zone.owner(record);
+        if (!owner.starts_with("_smtp._tls.")) {
+            continue; // the label test below, without splitting every TXT owner
+        }
         const auto labels = split_labels(owner);
         if (labels.size() < 2 || labels[0] != "_smtp" || labels[1] != "_tls" ||
-            zone.below_cut(owner)) {
+            zone.below_cut(record)) {
             continue;
         }
         owners[std::string{owner}].emplace_back(&record, joined_text(zone.rdata(record)));

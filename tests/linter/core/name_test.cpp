@@ -39,6 +39,46 @@ TEST_CASE("name: malformed wire names are refused") {
     CHECK_FALSE(name_from_wire({}));
 }
 
+TEST_CASE("name: name_wire_length agrees with name_from_wire") {
+    // Four 63-octet labels of bytes that each print as \DDD: the longest text before the
+    // 255-octet limit refuses the name.
+    std::vector<std::uint8_t> long_escaped;
+    for (int label = 0; label < 4; ++label) {
+        long_escaped.push_back(63);
+        long_escaped.insert(long_escaped.end(), 63, 0xff);
+    }
+    long_escaped.push_back(0);
+    std::vector<std::uint8_t> longest; // 3 labels of 63 and one of 62: 255 octets
+    for (const int size : {63, 63, 63, 62}) {
+        longest.push_back(static_cast<std::uint8_t>(size));
+        longest.insert(longest.end(), static_cast<std::size_t>(size), 0x00);
+    }
+    longest.push_back(0);
+    const std::vector<std::vector<std::uint8_t>> cases{
+        {3, 'M', 'X', '1', 0, 9, 9}, // trailing bytes are not part of the name
+        {3, 'a', '.', 0x07, 0},
+        {0},
+        {5, 'a', 'b'},
+        {1, 'a'},
+        {0xc0, 0x0c},
+        {},
+        long_escaped,
+        longest,
+    };
+    for (const auto& wire : cases) {
+        CAPTURE(wire.size());
+        const auto text = name_from_wire(wire);
+        const auto length = name_wire_length(wire);
+        REQUIRE(text.has_value() == length.has_value());
+        if (text) {
+            CHECK(text->wire_length == *length);
+        }
+    }
+    CHECK_FALSE(name_from_wire(long_escaped));
+    REQUIRE(name_from_wire(longest));
+    CHECK(name_from_wire(longest)->text.size() == 4 * 251 + 4);
+}
+
 TEST_CASE("name: parent, labels, subdomain") {
     CHECK(parent_name("a.b.example.") == "b.example.");
     CHECK(parent_name("example.") == ".");
