@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages a step needs; silent when they are all there.
-# usage: scripts/deps.sh build|test
+# usage: scripts/deps.sh build|run|test
 # SPDX-License-Identifier: MIT
 set -euo pipefail
 
-build=(g++ make cmake pkg-config libknot-dev libssl-dev libtomlplusplus-dev libfmt-dev)
+build=(g++ make cmake pkg-config libknot-dev libssl-dev libtomlplusplus-dev libfmt-dev libldns-dev
+    libasio-dev libsimdjson-dev)
 test=("${build[@]}" doctest-dev clang-format bind9-utils knot-dnssecutils pre-commit git
-    openssl)
+    openssl pdns-server pdns-backend-remote pdns-backend-bind bind9-dnsutils)
+
+run=(pdns-server pdns-backend-remote bind9-dnsutils)
 
 case ${1:-} in
 build) wanted=("${build[@]}") ;;
+run) wanted=("${run[@]}") ;;
 test) wanted=("${test[@]}") ;;
 *)
-    echo "usage: $0 build|test" >&2
+    echo "usage: $0 build|run|test" >&2
     exit 2
     ;;
 esac
