@@ -6,3 +6,8 @@ if(MXSTEER_SANITIZE)
         -fsanitize=${MXSTEER_SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer)
     target_link_options(mx_sanitizers INTERFACE -fsanitize=${MXSTEER_SANITIZE})
 endif()
+# Fuzz builds instrument every project target for coverage, not only the fuzz entry points, so
+# that libFuzzer sees the paths inside the loader, the rules and the decoders.
+if(MXSTEER_FUZZ)
+    target_compile_options(mx_sanitizers INTERFACE -fsanitize=fuzzer-no-link)
+endif()

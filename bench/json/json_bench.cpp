@@ -6,6 +6,8 @@
 #include "protocol/reply.hpp"
 #include "protocol/request.hpp"
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -23,7 +25,6 @@
 #include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-#include <simdjson.h>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -45,8 +45,8 @@ std::size_t first_separator(std::string_view name) {
 std::optional<WireName> name_from_wire(std::span<const std::uint8_t> wire) {
     // The text is built in a local buffer and copied once. Labels are read while they start
     // within the first 256 octets, so at most 319 wire octets are read, each becoming at most
-    // four characters (\DDD).
-    std::array<char, 1536> text{};
+    // four characters (\DDD). Left uninitialised: only [0, size) is ever read.
+    std::array<char, 1536> text;
     std::size_t size = 0;
     std::size_t pos = 0;
     for (;;) {
