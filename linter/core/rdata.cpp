@@ -64,11 +64,24 @@ std::optional<std::vector<std::string>> decode_strings(Rdata rdata) {
 }
 
 std::string joined_text(Rdata rdata) {
-    std::string out;
-    if (auto strings = decode_strings(rdata)) {
-        for (const auto& s : *strings) {
-            out += s;
+    // One pass to validate and size, one to copy: no vector of strings. A malformed record
+    // (a string running past the end) yields "", as decode_strings() would reject it.
+    std::size_t total = 0;
+    std::size_t pos = 0;
+    while (pos < rdata.size()) {
+        const std::size_t len = rdata[pos];
+        if (pos + 1 + len > rdata.size()) {
+            return {};
         }
+        total += len;
+        pos += 1 + len;
+    }
+    std::string out;
+    out.reserve(total);
+    for (pos = 0; pos < rdata.size();) {
+        const std::size_t len = rdata[pos];
+        out.append(reinterpret_cast<const char*>(rdata.data() + pos + 1), len);
+        pos += 1 + len;
     }
     return out;
 }

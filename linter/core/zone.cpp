@@ -221,6 +221,44 @@ void Zone::finish() {
             known[on_path] = true;
         }
     }
+    find_mail_domains();
+}
+
+void Zone::find_mail_domains() {
+    // Per owner (by name index): its first MX record, and whether one of its MX records
+    // decodes to an exchange other than the root, the null MX of RFC 7505.
+    constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
+    std::vector<std::uint32_t> first_mx(name_count(), none);
+    std::vector<bool> receives(name_count(), false);
+    std::vector<std::uint32_t> owners;
+    for (std::uint32_t i = 0; i < records_.size(); ++i) {
+        const Record& record = records_[i];
+        if (record.type != rrtype::mx) {
+            continue;
+        }
+        if (first_mx[record.name] == none) {
+            first_mx[record.name] = i;
+            owners.push_back(record.name);
+        }
+        // decode_mx() succeeds and the exchange is not ".", without building the text.
+        const Rdata data = rdata(record);
+        if (data.size() >= 3) {
+            const auto length = name_wire_length(data.subspan(2));
+            if (length && *length == data.size() - 2 && *length != 1) {
+                receives[record.name] = true;
+            }
+        }
+    }
+    mail_domains_.clear();
+    for (const auto id : owners) {
+        if (receives[id] && in_zone(name(id)) && !index_[id].below_cut) {
+            mail_domains_.push_back(MailDomainIds{id, first_mx[id]});
+        }
+    }
+    std::sort(mail_domains_.begin(), mail_domains_.end(),
+              [this](const MailDomainIds& a, const MailDomainIds& b) {
+                  return name(a.name) < name(b.name);
+              });
 }
 
 std::string_view Zone::owner(const Record& record) const {

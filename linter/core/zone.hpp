@@ -71,9 +71,22 @@ public:
     // True when the apex has DNSKEY or any RRSIG is present.
     [[nodiscard]] bool dnssec_intent() const { return dnssec_intent_; }
 
+    // A name that receives mail: it owns an MX record other than the null MX (RFC 7505), is
+    // in the zone and not below a cut. `first_mx` indexes records(): the name's first MX.
+    struct MailDomainIds {
+        std::uint32_t name = 0;
+        std::uint32_t first_mx = 0;
+    };
+    // Every such name, in name order; computed once by finish().
+    [[nodiscard]] std::span<const MailDomainIds> mail_domain_ids() const { return mail_domains_; }
+
     // Every name (owners and empty non-terminals) by index, 0 .. name_count() - 1; a
     // Record's `name` is such an index.
     [[nodiscard]] std::size_t name_count() const { return name_begin_.size() - 1; }
+    // The index of a name (canonical form), nullopt when it is not in the zone's names.
+    [[nodiscard]] std::optional<std::uint32_t> name_id(std::string_view name) const {
+        return find(name);
+    }
     [[nodiscard]] std::string_view name(std::uint32_t id) const {
         return std::string_view{name_text_}.substr(name_begin_[id],
                                                    name_begin_[id + 1] - name_begin_[id]);
@@ -90,6 +103,7 @@ private:
     [[nodiscard]] std::optional<std::uint32_t> find(std::string_view name) const;
     std::uint32_t intern(std::string_view name);
     void grow_slots(std::size_t names);
+    void find_mail_domains();
 
     std::string origin_;
     std::vector<std::string> files_;
@@ -106,6 +120,7 @@ private:
     std::size_t last_interned_ = 0; // consecutive records usually share their owner
     std::vector<NameIndex> index_;
     std::vector<std::uint32_t> order_; // record indices sorted by name
+    std::vector<MailDomainIds> mail_domains_;
     bool dnssec_intent_ = false;
     bool has_wildcards_ = false; // some name's first label is "*"
     bool finished_ = false;

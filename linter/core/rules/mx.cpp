@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <map>
 #include <set>
+#include <span>
 
 namespace mxsteer::lint {
 
@@ -107,54 +107,40 @@ std::vector<MxTarget> mx_targets(const Zone& zone, std::optional<std::string_vie
 }
 
 std::vector<MailDomain> mail_domains(const Zone& zone) {
-    // Per owner (by name index): its first MX record, and whether one of its MX records
-    // decodes to an exchange other than the root, the null MX of RFC 7505.
-    std::vector<const Record*> first_mx(zone.name_count(), nullptr);
-    std::vector<bool> receives(zone.name_count(), false);
-    std::vector<std::uint32_t> owners;
-    for (const auto& record : zone.records()) {
-        if (record.type != rrtype::mx) {
-            continue;
-        }
-        if (first_mx[record.name] == nullptr) {
-            first_mx[record.name] = &record;
-            owners.push_back(record.name);
-        }
-        // decode_mx() succeeds and the exchange is not ".", without building the text.
-        const Rdata rdata = zone.rdata(record);
-        if (rdata.size() >= 3) {
-            const auto length = name_wire_length(rdata.subspan(2));
-            if (length && *length == rdata.size() - 2 && *length != 1) {
-                receives[record.name] = true;
-            }
-        }
-    }
+    // Found and sorted once by Zone::finish().
+    const auto ids = zone.mail_domain_ids();
     std::vector<MailDomain> out;
-    for (const auto id : owners) {
-        const auto name = zone.name(id);
-        if (receives[id] && zone.in_zone(name) && !zone.below_cut(*first_mx[id])) {
-            out.push_back(MailDomain{name, first_mx[id]});
-        }
+    out.reserve(ids.size());
+    for (const auto& domain : ids) {
+        out.push_back(MailDomain{zone.name(domain.name), &zone.records()[domain.first_mx]});
     }
-    std::sort(out.begin(), out.end(),
-              [](const MailDomain& a, const MailDomain& b) { return a.name < b.name; });
     return out;
 }
 
 std::vector<Diagnostic> check_mx(const Zone& zone, const LintOptions& /*options*/) {
     std::vector<Diagnostic> out;
-    std::map<std::uint32_t, std::vector<MxRecord>> by_owner;
+    // The decodable MX records grouped by owner (name index order), in zone order within an
+    // owner: a stable sort rather than a map of vectors.
+    std::vector<MxRecord> all;
     for (const auto& record : zone.records()) {
         if (record.type != rrtype::mx) {
             continue;
         }
         if (auto mx = decode_mx(zone.rdata(record))) {
-            by_owner[record.name].push_back(MxRecord{&record, std::move(*mx)});
+            all.push_back(MxRecord{&record, std::move(*mx)});
         }
     }
+    std::stable_sort(all.begin(), all.end(), [](const MxRecord& a, const MxRecord& b) {
+        return a.record->name < b.record->name;
+    });
     std::set<std::string, std::less<>> out_of_zone_reported;
 
-    for (const auto& [name, set] : by_owner) {
+    for (std::size_t begin = 0, end = 0; begin < all.size(); begin = end) {
+        end = begin + 1;
+        while (end < all.size() && all[end].record->name == all[begin].record->name) {
+            ++end;
+        }
+        const std::span<const MxRecord> set{all.data() + begin, end - begin};
         const auto owner = zone.owner(*set.front().record);
         const auto null_count = static_cast<std::size_t>(std::count_if(
             set.begin(), set.end(), [](const MxRecord& m) { return m.mx.exchange == "."; }));

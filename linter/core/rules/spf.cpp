@@ -12,9 +12,7 @@
 #include <array>
 #include <cstddef>
 #include <limits>
-#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -527,8 +525,8 @@ struct LookupCount {
 // (RFC 7208 §4.6.4). Results free of loops do not depend on the path and are memoised.
 class LookupCounter {
 public:
-    LookupCounter(const Zone& zone,
-                  const std::map<std::string, const ParsedSpf*, std::less<>>& policies)
+    // `policies` holds, per name index, the policy of that name or nullptr.
+    LookupCounter(const Zone& zone, const std::vector<const ParsedSpf*>& policies)
         : zone_(zone), policies_(policies) {}
 
     LookupCount count(std::string_view owner, const ParsedSpf& spf) {
@@ -582,8 +580,9 @@ private:
             ++total.uncounted;
             return;
         }
-        const auto policy = policies_.find(*target);
-        if (policy == policies_.end()) {
+        const auto id = zone_.name_id(*target);
+        const ParsedSpf* policy = id ? policies_[*id] : nullptr;
+        if (policy == nullptr) {
             // No SPF record there: the include fails (permerror), nothing more is queried.
             return;
         }
@@ -599,7 +598,7 @@ private:
             sub = memo->second;
         } else {
             stack_.push_back(*target);
-            sub = count_policy(*policy->second);
+            sub = count_policy(*policy);
             stack_.pop_back();
             if (sub.loop.empty()) {
                 memo_.emplace(*target, sub);
@@ -613,7 +612,7 @@ private:
     }
 
     const Zone& zone_;
-    const std::map<std::string, const ParsedSpf*, std::less<>>& policies_;
+    const std::vector<const ParsedSpf*>& policies_;
     std::vector<std::string> stack_;
     std::unordered_map<std::string, LookupCount> memo_;
 };
@@ -643,8 +642,9 @@ std::vector<Diagnostic> check_spf(const Zone& zone, const LintOptions& /*options
     // Collect the v=spf1 TXT records in zone order. Data below a zone cut is not served by
     // this zone (RFC 1034 §4.2.1), so it is skipped.
     std::vector<SpfRecord> spf_records;
-    std::map<std::string, std::size_t, std::less<>> per_owner;
-    std::set<std::string, std::less<>> near_miss; // owners with a broken version tag
+    // Per name index: the number of SPF records, and whether one has a broken version tag.
+    std::vector<std::uint32_t> per_owner(zone.name_count(), 0);
+    std::vector<bool> near_miss(zone.name_count(), false);
     for (const auto& record : zone.records()) {
         const auto owner = zone.owner(record);
         if (zone.below_cut(record)) {
@@ -667,7 +667,7 @@ std::vector<Diagnostic> check_spf(const Zone& zone, const LintOptions& /*options
             if (starts_with_version(text)) {
                 // RFC 7208 §4.5: "v=spf1" must be followed by a space or end the record, else
                 // the record is not SPF at all. Strings joined without a space do this.
-                near_miss.emplace(owner);
+                near_miss[record.name] = true;
                 out.push_back(make_finding(
                     "spf-syntax-error", zone, record,
                     fmt::format("cannot read TXT record '{}' at '{}' as SPF: 'v=spf1' must be "
@@ -676,7 +676,7 @@ std::vector<Diagnostic> check_spf(const Zone& zone, const LintOptions& /*options
             }
             continue;
         }
-        ++per_owner[std::string{owner}];
+        ++per_owner[record.name];
         spf_records.push_back(SpfRecord{&record, std::move(text), {}});
     }
     for (auto& spf : spf_records) {
@@ -684,20 +684,21 @@ std::vector<Diagnostic> check_spf(const Zone& zone, const LintOptions& /*options
     }
 
     // The policy of a name is its first SPF record (more than one is reported below).
-    std::map<std::string, const ParsedSpf*, std::less<>> policies;
+    std::vector<const ParsedSpf*> policies(zone.name_count(), nullptr);
     for (const auto& spf : spf_records) {
-        policies.emplace(std::string{zone.owner(*spf.record)}, &spf.parsed);
+        if (policies[spf.record->name] == nullptr) {
+            policies[spf.record->name] = &spf.parsed;
+        }
     }
     LookupCounter counter{zone, policies};
 
-    std::map<std::string, std::size_t, std::less<>> seen;
     for (const auto& spf : spf_records) {
         const Record& record = *spf.record;
         const auto owner = zone.owner(record);
 
         // RFC 7208 §3.2, §4.5: more than one v=spf1 record at a name is a permerror.
-        const std::size_t count = per_owner.find(owner)->second;
-        if (++seen[std::string{owner}] > 1) {
+        const std::size_t count = per_owner[record.name];
+        if (policies[record.name] != &spf.parsed) { // not the first at its owner
             out.push_back(make_finding(
                 "spf-multiple-records", zone, record,
                 fmt::format("cannot publish {} SPF records at '{}': receivers return permerror "
@@ -782,7 +783,7 @@ std::vector<Diagnostic> check_spf(const Zone& zone, const LintOptions& /*options
     // RFC 7208 §3: a name that receives mail (non-null MX, RFC 7505) should publish SPF. The
     // finding sits on the name's first MX record.
     for (const auto& [owner, record] : mail_domains(zone)) {
-        if (per_owner.contains(owner) || near_miss.contains(owner)) {
+        if (per_owner[record->name] != 0 || near_miss[record->name]) {
             continue;
         }
         out.push_back(make_finding(
