@@ -4,6 +4,7 @@
 
 #include "core/name.hpp"
 #include "core/rule_table.hpp"
+#include "toml_guard.hpp"
 #include "zone_loader.hpp"
 
 #include <fmt/format.h>
@@ -141,6 +142,29 @@ RuleSettings LintConfig::settings_for(std::string_view path) const {
 
 ConfigResult parse_lint_config(std::string_view text, const std::string& path) {
     Parser parser{path};
+    if (text.size() > max_toml_bytes) {
+        parser.result.errors.push_back(
+            Diagnostic{"config",
+                       Severity::error,
+                       path,
+                       0,
+                       0,
+                       {},
+                       fmt::format("cannot read config: larger than {} bytes", max_toml_bytes)});
+        return std::move(parser.result);
+    }
+    if (const auto deep = toml_too_deep(text)) {
+        parser.result.errors.push_back(Diagnostic{
+            "config",
+            Severity::error,
+            path,
+            deep->line,
+            deep->column,
+            {},
+            fmt::format("keys nest too deeply: more than {} dots outside strings on one line",
+                        max_toml_dots_per_line)});
+        return std::move(parser.result);
+    }
     try {
         const toml::table root = toml::parse(text, path);
         parser.parse(root);

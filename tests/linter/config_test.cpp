@@ -67,6 +67,28 @@ TEST_CASE("config: errors say where and what was expected") {
         REQUIRE(r.errors.size() == 1);
         CHECK(r.errors[0].line == 1);
     }
+    SUBCASE("a key of 20,000 dotted parts is refused before the TOML parser sees it") {
+        std::string deep = "[rules]\n";
+        for (int i = 0; i < 20000; ++i) {
+            deep += "a.";
+        }
+        deep += "a = \"off\"\n";
+        auto r = parse_lint_config(deep, "c.toml");
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0].line == 2);
+        CHECK(r.errors[0].column == 130); // the 65th dot
+        CHECK(r.errors[0].message.find("nest too deeply") != std::string::npos);
+    }
+    SUBCASE("dots inside strings and comments do not count") {
+        auto r = parse_lint_config("[rules] # " + std::string(200, '.') + "\nmx-single = \"off\"\n",
+                                   "c.toml");
+        CHECK(r.errors.empty());
+    }
+    SUBCASE("larger than 1 MiB") {
+        auto r = parse_lint_config(std::string((1 << 20) + 1, '#'), "c.toml");
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0].message.find("larger than") != std::string::npos);
+    }
     SUBCASE("binary garbage") {
         auto r = parse_lint_config(std::string_view{"\x00\xff\xfe[[", 5}, "c.toml");
         CHECK_FALSE(r.errors.empty());
