@@ -11,24 +11,40 @@
 #include <fmt/format.h>
 
 #include <system_error>
+#include <unordered_map>
 
 namespace mxsteer::io {
 
-ZoneSetResult load_zone_set(const std::vector<std::string>& files) {
+ZoneSetResult load_zone_set(const std::vector<core::ZoneSource>& sources) {
     std::vector<core::ServedZone> zones;
+    // origin -> the file serving it: pdns would see one zone twice in getAllDomains.
+    std::unordered_map<std::string, std::string> served_from;
     ZoneSetResult result;
-    for (const auto& path : files) {
+    for (const auto& source : sources) {
+        const std::string& path = source.file;
         try {
             const std::string text = lint::read_text_file(path);
-            auto origin = lint::origin_from_text(text);
+            auto origin = source.origin;
+            if (!origin) {
+                origin = lint::origin_from_text(text);
+            }
             if (!origin) {
                 origin = lint::origin_from_file_name(path);
             }
             if (!origin) {
                 log::error("zone refused", {{"file", path},
-                                            {"reason", "cannot tell its origin: no leading "
-                                                       "$ORIGIN and the file name is not a "
-                                                       "domain"}});
+                                            {"reason", "cannot tell its origin: none configured, "
+                                                       "no leading $ORIGIN and the file name "
+                                                       "is not a domain"}});
+                ++result.refused;
+                continue;
+            }
+            const std::string key = lint::ascii_lower(*origin);
+            if (auto it = served_from.find(key); it != served_from.end()) {
+                log::error("zone refused",
+                           {{"zone", *origin},
+                            {"file", path},
+                            {"reason", fmt::format("zone already served from '{}'", it->second)}});
                 ++result.refused;
                 continue;
             }
@@ -55,6 +71,7 @@ ZoneSetResult load_zone_set(const std::vector<std::string>& files) {
                 continue;
             }
             zones.push_back(render_zone(loaded.zone));
+            served_from.emplace(key, path);
             log::info("zone loaded", {{"zone", *origin},
                                       {"file", path},
                                       {"records", std::to_string(loaded.zone.records().size())}});

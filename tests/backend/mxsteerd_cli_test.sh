@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# CLI tests of mxsteerd: --check-config exit codes, flags over config keys, a real start on a
+# unix socket and SIGHUP reloads of the config.
+# usage: mxsteerd_cli_test.sh MXSTEERD SOURCE_DIR
+# SPDX-License-Identifier: MIT
+set -euo pipefail
+
+mxsteerd=$1
+src=$2
+data=$src/tests/data/backend
+work=$(mktemp -d /tmp/mxsteerd-cli.XXXXXX)
+daemon=
+cleanup() {
+    if [[ -n $daemon ]]; then
+        kill "$daemon" 2>/dev/null || true
+        wait "$daemon" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# expect CODE CMD...: runs CMD, keeps stdout in $work/out and stderr in $work/err.
+expect() {
+    local want=$1
+    shift
+    local got=0
+    "$@" >"$work/out" 2>"$work/err" || got=$?
+    if [[ $got -ne $want ]]; then
+        echo "--- stdout" >&2
+        cat "$work/out" >&2
+        echo "--- stderr" >&2
+        cat "$work/err" >&2
+        fail "'$*' exited $got, expected $want"
+    fi
+}
+
+contains() { grep -qF -- "$2" "$1" || fail "$1 lacks '$2': $(cat "$1")"; }
+lacks() { ! grep -qF -- "$2" "$1" || fail "$1 has '$2': $(cat "$1")"; }
+
+# ask SOCKET REQUEST: one request line to the daemon, its reply on stdout.
+ask() {
+    if command -v socat >/dev/null; then
+        printf '%s\n' "$2" | socat -t 5 - "UNIX-CONNECT:$1"
+    else
+        python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+print(s.makefile().readline(), end="")
+' "$1" "$2"
+    fi
+}
+
+# wait_for FILE TEXT: up to 10 s for TEXT to appear in FILE.
+wait_for() {
+    for _ in $(seq 100); do
+        grep -qF -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    fail "no '$2' in $1 after 10 s: $(cat "$1")"
+}
+
+echo "case: help and usage errors"
+expect 0 "$mxsteerd" --help
+contains "$work/out" "--config FILE"
+contains "$work/out" "--check-config"
+expect 2 "$mxsteerd" --bogus "$data/zones/good.example.com.zone"
+contains "$work/err" "unknown option '--bogus'"
+expect 2 "$mxsteerd"
+contains "$work/err" "no zone file given"
+expect 2 "$mxsteerd" --config
+contains "$work/err" "--config needs a value"
+expect 2 "$mxsteerd" --listen tcp:1 "$data/zones/good.example.com.zone"
+contains "$work/err" "--listen must be 'unix:PATH' or 'pipe', got 'tcp:1'"
+expect 2 "$mxsteerd" --log-level loud "$data/zones/good.example.com.zone"
+contains "$work/err" "--log-level must be debug, info, warning or error, got 'loud'"
+
+echo "case: --check-config exits 0 for a good config, from any working directory"
+(cd / && expect 0 "$mxsteerd" --check-config --config "$data/good.valid.toml")
+contains "$work/err" "msg=\"zone loaded\" zone=good.example.com."
+# The per-zone origin: plain.zone is served as the configured example.net.
+contains "$work/err" "msg=\"zone loaded\" zone=example.net. file=$data/zones/plain.zone"
+contains "$work/err" "listen=unix:/run/mxsteer/pdns.sock log_level=info zones=2 refused=0"
+
+echo "case: the documented example config checks clean"
+expect 0 "$mxsteerd" --check-config --config "$src/examples/mxsteer.toml"
+contains "$work/err" "zones=3 refused=0"
+
+echo "case: --check-config without a config, as before"
+expect 0 "$mxsteerd" --check-config "$data/zones/good.example.com.zone"
+contains "$work/err" "zones=1 refused=0"
+
+echo "case: --check-config exits 2 for config errors, with file:line:col"
+expect 2 "$mxsteerd" --check-config --config "$data/bad_key.invalid.toml"
+contains "$work/err" "$data/bad_key.invalid.toml:3:1: error: unknown key 'log_leve', expected 'listen', 'log_level' or 'zones'"
+# Config errors stop before any zone is loaded.
+lacks "$work/err" "zone loaded"
+
+echo "case: --check-config exits 2 for a missing config"
+expect 2 "$mxsteerd" --check-config --config "$work/missing.toml"
+contains "$work/err" "$work/missing.toml: error: cannot read config: No such file or directory"
+
+echo "case: --check-config exits 2 for a config with no zone at all"
+printf 'log_level = "info"\n' >"$work/empty.toml"
+expect 2 "$mxsteerd" --check-config --config "$work/empty.toml"
+contains "$work/err" "no zone to serve"
+
+echo "case: --check-config exits 1 when a zone has lint errors"
+expect 1 "$mxsteerd" --check-config --config "$data/zone_errors.refused.toml"
+contains "$work/err" "level=error msg=\"zone finding\" at=$data/zones/errors.example.com.zone:5"
+contains "$work/err" "msg=\"zone refused\" zone=errors.example.com."
+contains "$work/err" "zones=1 refused=1"
+# A ZONEFILE argument is served in addition to the config's zones, and linted the same way.
+expect 1 "$mxsteerd" --check-config --config "$data/good.valid.toml" \
+    "$data/zones/errors.example.com.zone"
+contains "$work/err" "zones=2 refused=1"
+# The same zone from the config and the command line is served once.
+expect 1 "$mxsteerd" --check-config --config "$data/good.valid.toml" \
+    "$data/zones/good.example.com.zone"
+contains "$work/err" "zone already served from '$data/zones/good.example.com.zone'"
+
+echo "case: flags override config keys"
+expect 0 "$mxsteerd" --check-config --config "$data/good.valid.toml" --listen "unix:$work/x.sock" \
+    --log-level warning
+# log_level=warning hides the info lines, the check's own included.
+lacks "$work/err" "zone loaded"
+expect 0 "$mxsteerd" --check-config --listen "unix:$work/x.sock" --config "$data/good.valid.toml"
+contains "$work/err" "listen=unix:$work/x.sock log_level=info zones=2"
+
+echo "case: a real start listens where --listen says, not where the config says"
+cp -r "$data/zones" "$work/zones"
+cp "$data/good.valid.toml" "$work/mxsteer.toml"
+sock=$work/pdns.sock
+"$mxsteerd" --config "$work/mxsteer.toml" --listen "unix:$sock" 2>"$work/daemon.log" &
+daemon=$!
+wait_for "$work/daemon.log" "msg=listening"
+[[ -S $sock ]] || fail "no socket at $sock"
+contains "$work/daemon.log" "endpoint=unix:$sock zones=2"
+[[ $(ask "$sock" '{"method":"initialize","parameters":{}}') == '{"result":true}' ]] ||
+    fail "initialize did not answer true"
+ask "$sock" '{"method":"getAllDomains","parameters":{}}' >"$work/domains"
+contains "$work/domains" '"zone":"example.net."'
+
+echo "case: a reload with a bad config keeps the old zones serving"
+# Appended after the last [[zones]] header, the key belongs to that table.
+printf 'listen = "pipe"\n' >>"$work/mxsteer.toml"
+kill -HUP "$daemon"
+wait_for "$work/daemon.log" "reload failed, still serving the previous zones"
+contains "$work/daemon.log" "$work/mxsteer.toml:11:1: error: unknown key 'zones.listen'"
+ask "$sock" '{"method":"getAllDomains","parameters":{}}' >"$work/domains"
+contains "$work/domains" '"zone":"example.net."'
+
+echo "case: a reload re-reads the config"
+printf 'zones = ["zones/good.example.com.zone"]\nlisten = "unix:elsewhere.sock"\n' \
+    >"$work/mxsteer.toml"
+kill -HUP "$daemon"
+wait_for "$work/daemon.log" "msg=reloaded zones=1"
+# The command line still wins over the file; a changed endpoint would need a restart anyway.
+lacks "$work/daemon.log" "listen changed"
+ask "$sock" '{"method":"getAllDomains","parameters":{}}' >"$work/domains"
+lacks "$work/domains" "example.net."
+contains "$work/domains" '"zone":"good.example.com."'
+
+kill "$daemon"
+wait "$daemon" || fail "mxsteerd exited $? on SIGTERM"
+daemon=
+
+echo "case: the config's listen, relative to the config's directory; a changed one needs a restart"
+printf 'listen = "unix:cfg.sock"\nzones = ["zones/good.example.com.zone"]\n' >"$work/mxsteer.toml"
+(cd / && exec "$mxsteerd" --config "$work/mxsteer.toml") 2>"$work/daemon2.log" &
+daemon=$!
+wait_for "$work/daemon2.log" "msg=listening"
+[[ -S $work/cfg.sock ]] || fail "no socket at $work/cfg.sock"
+printf 'listen = "pipe"\nlog_level = "warning"\nzones = ["zones/good.example.com.zone"]\n' \
+    >"$work/mxsteer.toml"
+kill -HUP "$daemon"
+wait_for "$work/daemon2.log" "listen changed, restart mxsteerd to use it"
+contains "$work/daemon2.log" "serving=unix:$work/cfg.sock configured=pipe"
+[[ $(ask "$work/cfg.sock" '{"method":"initialize","parameters":{}}') == '{"result":true}' ]] ||
+    fail "initialize did not answer true after the reload"
+kill "$daemon"
+wait "$daemon" || fail "mxsteerd exited $? on SIGTERM"
+daemon=
+echo "PASS"
