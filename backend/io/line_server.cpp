@@ -142,7 +142,7 @@ void serve_stdio(asio::io_context& io, LineHandler handler, LineLimits limits) {
         [in, out, shared_handler, limits]() -> awaitable<void> {
             co_await serve_lines(*in, *out, *shared_handler, limits);
         },
-        [](const std::exception_ptr& error) {
+        [&io](const std::exception_ptr& error) {
             if (error) {
                 try {
                     std::rethrow_exception(error);
@@ -150,6 +150,9 @@ void serve_stdio(asio::io_context& io, LineHandler handler, LineLimits limits) {
                     log::error("pipe connector failed", {{"reason", e.what()}});
                 }
             }
+            // pdns never signals its long-lived pipe children: the end of stdin is the only
+            // sign that this one is no longer wanted, so the daemon ends with it.
+            io.stop();
         });
 }
 

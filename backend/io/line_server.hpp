@@ -39,8 +39,8 @@ private:
     std::string path_;
 };
 
-// Serves stdin/stdout until end of input (the pipe connector: pdns forks one child per backend
-// instance and kills it when done).
+// Serves stdin/stdout until end of input, then stops `io` (the pipe connector: pdns forks one
+// child per backend instance and closes its stdin, or kills it, when done).
 void serve_stdio(asio::io_context& io, LineHandler handler, LineLimits limits = {});
 
 } // namespace mxsteer::io
