@@ -7,7 +7,7 @@ set -euo pipefail
 build=(g++ make cmake pkg-config libknot-dev libssl-dev libtomlplusplus-dev libfmt-dev libldns-dev
     libasio-dev libsimdjson-dev)
 test=("${build[@]}" doctest-dev clang-format bind9-utils knot-dnssecutils pre-commit git
-    openssl pdns-server pdns-backend-remote pdns-backend-bind bind9-dnsutils socat)
+    openssl pdns-server pdns-backend-remote pdns-backend-bind bind9-dnsutils socat python3)
 
 run=(pdns-server pdns-backend-remote bind9-dnsutils)
 

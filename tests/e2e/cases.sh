@@ -5,7 +5,8 @@
 # Usage: cases.sh SOURCE_DIR BACKEND [CASE...]
 #   BACKEND  "bind": pdns + its bind backend (the harness self-test: the expected answers
 #            were written by hand from the zones, and the oracle must give them), or the
-#            mxsteerd binary: pdns + mxsteerd through the unix connector
+#            mxsteerd binary: pdns + mxsteerd through the unix connector, or the pipe
+#            connector with E2E_CONNECTOR=pipe (lib.sh)
 #   CASE     case folder names to run (default: all)
 #
 # Each case folder holds (as pdns's modules/remotebackend/regression-tests/*/ do):
@@ -50,10 +51,8 @@ if [[ $BACKEND == bind ]]; then
     e2e_start_pdns_bind port pdns "${zones[@]}"
     label="pdns + bind backend"
 else
-    sock=
-    e2e_start_mxsteerd sock mxsteerd "$BACKEND" "${zones[@]}"
-    e2e_start_pdns_remote port pdns "$sock"
-    label="pdns + mxsteerd"
+    e2e_start_pdns_mxsteerd port pdns "$BACKEND" "${zones[@]}"
+    label="pdns + mxsteerd ($E2E_CONNECTOR connector)"
 fi
 
 failures=0

@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: MIT
 #
 # Usage: compare.sh SOURCE_DIR CANDIDATE [ZONEFILE...]
-#   CANDIDATE  the mxsteerd binary (served through the unix connector), or the word "bind":
+#   CANDIDATE  the mxsteerd binary (served through the unix connector, or the pipe connector
+#              with E2E_CONNECTOR=pipe), or the word "bind":
 #              a second pdns + bind backend, which checks the harness itself (the query list,
 #              the normalising, and that the oracle answers every query)
 #   ZONEFILE   default: SOURCE_DIR/zones/*.zone and SOURCE_DIR/tests/e2e/zones/*.zone
@@ -184,9 +185,7 @@ e2e_start_pdns_bind oracle_port oracle "${zones[@]}"
 if [[ $cand_name == bind ]]; then
     e2e_start_pdns_bind cand_port candidate "${zones[@]}"
 else
-    sock=
-    e2e_start_mxsteerd sock mxsteerd "$CANDIDATE" "${zones[@]}"
-    e2e_start_pdns_remote cand_port candidate "$sock"
+    e2e_start_pdns_mxsteerd cand_port candidate "$CANDIDATE" "${zones[@]}"
 fi
 
 e2e_query_batch "$oracle_port" "$E2E_TMP/queries.txt" "$E2E_TMP/oracle.answers"

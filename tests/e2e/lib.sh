@@ -14,6 +14,9 @@
 #                (e.g. "consistent-backends=no zone-cache-refresh-interval=0")
 #   E2E_KEEP     1: keep $E2E_TMP (confs, logs, answers) and say where it is
 #   E2E_VERBOSE  1: print each query and its normalised answer
+#   E2E_CONNECTOR  how pdns reaches mxsteerd (e2e_start_pdns_mxsteerd): unix (default: a
+#                mxsteerd started here, remote-connection-string=unix:path=...) or pipe (pdns
+#                spawns `mxsteerd --listen pipe ZONEFILE...` itself: pipe:command=...)
 #
 # Everything listens on 127.0.0.1 only, and every pdns.conf has an empty security-poll-suffix,
 # so pdns sends no query to the outside.
@@ -23,6 +26,7 @@ E2E_CACHES=${E2E_CACHES:-off}
 E2E_KEEP=${E2E_KEEP:-0}
 E2E_PDNS_EXTRA=${E2E_PDNS_EXTRA:-}
 E2E_VERBOSE=${E2E_VERBOSE:-0}
+E2E_CONNECTOR=${E2E_CONNECTOR:-unix}
 E2E_PIDS=()        # processes started here, stopped in reverse order by e2e_cleanup
 E2E_PORT_LOCKS=()  # port reservations held by this script
 E2E_LOGS=()        # server logs, shown when the script fails
@@ -47,25 +51,82 @@ e2e_init() {
     trap 'exit 143' TERM
 }
 
+# e2e_descendants PID: the PIDs of PID's children, grandchildren ... (e.g. the mxsteerd
+# processes pdns spawned for the pipe connector), one a line.
+e2e_descendants() {
+    local child task
+    local -a kids
+    for task in /proc/"$1"/task/*/children; do
+        read -r -a kids <"$task" 2>/dev/null || true
+        for child in "${kids[@]}"; do
+            echo "$child"
+            e2e_descendants "$child"
+        done
+    done
+}
+
+# e2e_alive PID: true while PID runs; a zombie (exited, not reaped yet: an orphan waits for
+# init, which may reap slowly) counts as gone.
+e2e_alive() {
+    local stat
+    kill -0 "$1" 2>/dev/null || return 1
+    stat=$(cat /proc/"$1"/stat 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [[ ${stat:0:1} != Z ]]
+}
+
+# e2e_kill_wait PID: TERM, then KILL after 5 s; true when PID is gone.
+e2e_kill_wait() {
+    local n
+    kill -TERM "$1" 2>/dev/null || return 0
+    for ((n = 0; n < 50; n++)); do
+        e2e_alive "$1" || return 0
+        sleep 0.1
+    done
+    printf 'e2e: process %s ignored TERM, killing it\n' "$1" >&2
+    kill -KILL "$1" 2>/dev/null
+}
+
+# e2e_stop PID: stops a process started by e2e_spawn (as e2e_cleanup does) and forgets it;
+# returns its exit status (143 for a clean exit on TERM from a shell, 0 from mxsteerd).
+e2e_stop() {
+    local stop_pid=$1 i kept=() stop_rc=0
+    for i in "${E2E_PIDS[@]}"; do
+        [[ $i == "$stop_pid" ]] || kept+=("$i")
+    done
+    E2E_PIDS=("${kept[@]}")
+    e2e_kill_wait "$stop_pid"
+    wait "$stop_pid" 2>/dev/null || stop_rc=$?
+    return "$stop_rc"
+}
+
 # e2e_cleanup: the EXIT trap. Stops what this script started (by PID, TERM then KILL after
-# 5 s), releases its ports, shows the server logs if the script failed, removes $E2E_TMP.
+# 5 s), and then whatever those processes had started and left running (pipe connector
+# children that outlive pdns), releases its ports, shows the server logs if the script
+# failed, removes $E2E_TMP.
 e2e_cleanup() {
-    local rc=$? i pid n log
+    local rc=$? i pid log
+    local -a left=()
     trap - EXIT INT TERM
     set +e
     for ((i = ${#E2E_PIDS[@]} - 1; i >= 0; i--)); do
         pid=${E2E_PIDS[i]}
-        kill -TERM "$pid" 2>/dev/null || continue
-        for ((n = 0; n < 50; n++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            printf 'e2e: process %s ignored TERM, killing it\n' "$pid" >&2
-            kill -KILL "$pid" 2>/dev/null
-        fi
+        kill -0 "$pid" 2>/dev/null || continue
+        mapfile -t -O "${#left[@]}" left < <(e2e_descendants "$pid")
+        e2e_kill_wait "$pid"
         wait "$pid" 2>/dev/null
     done
+    for pid in "${left[@]}"; do
+        e2e_alive "$pid" || continue
+        printf 'e2e: process %s outlived its parent, stopping it\n' "$pid" >&2
+        e2e_kill_wait "$pid"
+    done
+    # A sanitizer report in any server log (an ASan build of mxsteerd; the pipe connector's
+    # children write theirs to pdns.log) fails the script, also one written at exit.
+    if ((rc == 0)) && e2e_sanitizer_report "${E2E_LOGS[@]}" >&2; then
+        printf 'FAIL: a sanitizer report is in the server logs (above)\n' >&2
+        rc=1
+    fi
     if ((rc != 0 && rc != 77)); then
         for log in "${E2E_LOGS[@]}"; do
             [[ -s $log ]] || continue
@@ -247,6 +308,55 @@ e2e_start_pdns_bind() {
 # e2e_start_pdns_remote PORTVAR NAME SOCKET: pdns + the remote backend on a unix socket.
 e2e_start_pdns_remote() {
     e2e_start_pdns "$1" "$2" launch=remote "remote-connection-string=unix:path=$3,timeout=2000"
+}
+
+# e2e_start_pdns_pipe PORTVAR NAME MXSTEERD ZONEFILE...: pdns + the remote backend with the
+# pipe connector: pdns itself spawns `MXSTEERD --listen pipe ZONEFILE...` (one child per
+# backend instance; their stderr, mxsteerd's log, goes to pdns.log). pdns splits the command
+# on spaces and execs it without a shell, and splits the connection string on commas: paths
+# with either go through a wrapper script in $E2E_TMP/NAME.
+e2e_start_pdns_pipe() {
+    local pp_portvar=$1 pp_name=$2 pp_bin=$3 pp_cmd pp_dir
+    shift 3
+    pp_cmd="$pp_bin --listen pipe $*"
+    if [[ "$pp_bin$*" == *[\ ,]* ]]; then
+        pp_dir=$E2E_TMP/$pp_name
+        mkdir -p -- "$pp_dir"
+        {
+            echo '#!/bin/sh'
+            printf 'exec %q --listen pipe' "$pp_bin"
+            printf ' %q' "$@"
+            echo
+        } >"$pp_dir/mxsteerd-pipe.sh"
+        chmod +x -- "$pp_dir/mxsteerd-pipe.sh"
+        pp_cmd=$pp_dir/mxsteerd-pipe.sh
+        [[ $pp_cmd != *[\ ,]* ]] || e2e_die "no space or comma allowed in $pp_cmd (pipe connector)"
+    fi
+    e2e_start_pdns "$pp_portvar" "$pp_name" launch=remote \
+        "remote-connection-string=pipe:command=$pp_cmd,timeout=2000"
+}
+
+# e2e_start_pdns_mxsteerd PORTVAR NAME MXSTEERD ZONEFILE...: pdns serving the zones through
+# mxsteerd, connected as E2E_CONNECTOR says (unix: mxsteerd in $E2E_TMP/NAME-mxsteerd).
+e2e_start_pdns_mxsteerd() {
+    local pm_portvar=$1 pm_name=$2 pm_bin=$3 pm_sock=
+    shift 3
+    case $E2E_CONNECTOR in
+    unix)
+        e2e_start_mxsteerd pm_sock "$pm_name-mxsteerd" "$pm_bin" "$@"
+        e2e_start_pdns_remote "$pm_portvar" "$pm_name" "$pm_sock"
+        ;;
+    pipe) e2e_start_pdns_pipe "$pm_portvar" "$pm_name" "$pm_bin" "$@" ;;
+    *) e2e_die "E2E_CONNECTOR must be unix or pipe, got '$E2E_CONNECTOR'" ;;
+    esac
+}
+
+# e2e_sanitizer_report LOG...: prints the first lines of any AddressSanitizer, LeakSanitizer
+# or UndefinedBehaviorSanitizer report in the logs; true when there is one.
+e2e_sanitizer_report() {
+    (($# > 0)) || return 1
+    grep -n -m 5 -E 'ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error: |SUMMARY: [A-Za-z]+Sanitizer' \
+        -- "$@" 2>/dev/null
 }
 
 # e2e_spawn PIDVAR LOG CMD...: starts CMD in the background with stdout and stderr in LOG,
