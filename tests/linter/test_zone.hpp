@@ -5,6 +5,8 @@
 #include "core/lint.hpp"
 #include "zone_loader.hpp"
 
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <string>
 #include <string_view>
@@ -35,10 +37,35 @@ inline std::vector<Diagnostic> only(const std::vector<Diagnostic>& all, std::str
     return out;
 }
 
+// Findings of the rule group whose ids start with `prefix` ("dkim-").
+inline std::vector<Diagnostic> with_prefix(const std::vector<Diagnostic>& all,
+                                           std::string_view prefix) {
+    std::vector<Diagnostic> out;
+    std::copy_if(all.begin(), all.end(), std::back_inserter(out),
+                 [&](const Diagnostic& d) { return d.rule.starts_with(prefix); });
+    return out;
+}
+
+inline bool contains(const std::string& text, std::string_view part) {
+    return text.find(part) != std::string::npos;
+}
+
 // A minimal valid zone head: SOA, NS and a name server address.
 inline constexpr std::string_view soa = "$TTL 3600\n"
                                         "@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n"
                                         "@ IN NS ns1\n"
                                         "ns1 IN A 192.0.2.53\n";
+
+// All findings for the zone head `soa` (4 lines) followed by `records`, so the first record is
+// on line 5. The input must load cleanly: a parse error would hide the rule under test.
+inline std::vector<Diagnostic> run(std::string_view records) {
+    auto all = lint(std::string{soa} + std::string{records});
+    CHECK(only(all, "parse-error").empty());
+    return all;
+}
+
+inline std::vector<Diagnostic> run(std::string_view records, std::string_view rule) {
+    return only(run(records), rule);
+}
 
 } // namespace mxsteer::lint::test

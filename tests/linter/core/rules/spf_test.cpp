@@ -9,34 +9,14 @@
 #include <vector>
 
 using namespace mxsteer::lint;
+using mxsteer::lint::test::contains;
+using mxsteer::lint::test::run;
 
 namespace {
 
-// All findings for the test zone head (4 lines) followed by `records`, so the first record
-// is on line 5. The input must load cleanly: a parse error would hide the rule under test.
-std::vector<Diagnostic> run(std::string_view records) {
-    auto all = test::lint(std::string{test::soa} + std::string{records});
-    CHECK(test::only(all, "parse-error").empty());
-    return all;
-}
-
-std::vector<Diagnostic> run(std::string_view records, std::string_view rule) {
-    return test::only(run(records), rule);
-}
-
-bool contains(const std::string& text, std::string_view part) {
-    return text.find(part) != std::string::npos;
-}
-
 // Every spf-* finding: a clean policy must produce none.
 std::vector<Diagnostic> spf_findings(std::string_view records) {
-    std::vector<Diagnostic> out;
-    for (const auto& d : run(records)) {
-        if (d.rule.starts_with("spf-")) {
-            out.push_back(d);
-        }
-    }
-    return out;
+    return test::with_prefix(test::run(records), "spf-");
 }
 
 // A TXT record line for the apex.

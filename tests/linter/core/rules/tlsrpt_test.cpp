@@ -9,20 +9,10 @@
 #include <vector>
 
 using namespace mxsteer::lint;
+using mxsteer::lint::test::contains;
+using mxsteer::lint::test::run;
 
 namespace {
-
-// tlsrpt-invalid findings for the test zone head (4 lines) followed by `records`, so the
-// first record is on line 5. The input must load cleanly.
-std::vector<Diagnostic> run(std::string_view records) {
-    auto all = test::lint(std::string{test::soa} + std::string{records});
-    CHECK(test::only(all, "parse-error").empty());
-    return test::only(all, "tlsrpt-invalid");
-}
-
-bool contains(const std::string& text, std::string_view part) {
-    return text.find(part) != std::string::npos;
-}
 
 std::string tlsrpt_txt(std::string_view text) {
     return "_smtp._tls IN TXT \"" + std::string{text} + "\"\n";
