@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #include "answer_store.hpp"
 
+#include "json_text.hpp"
+
 #include <fmt/format.h>
 
 #include <map>
@@ -9,24 +11,6 @@
 namespace mxsteer::core {
 
 namespace {
-
-// JSON string escaping for presentation text (ASCII by construction: rdata text escapes
-// non-printable bytes as \DDD); any other byte is kept out of the output as \u00XX.
-void append_json_string(std::string& out, std::string_view text) {
-    out += '"';
-    for (const char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (u < 0x20 || u >= 0x7f) {
-            out += fmt::format("\\u{:04x}", u);
-        } else {
-            out += c;
-        }
-    }
-    out += '"';
-}
 
 void append_record(std::string& out, const ServedRecord& r, std::size_t zone_id) {
     // Optional fields at their defaults (auth 1, scopeMask 0) are left out: pdns re-parses its
