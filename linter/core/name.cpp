@@ -47,27 +47,14 @@ std::optional<WireName> name_from_wire(std::span<const std::uint8_t> wire) {
     // within the first 256 octets, so at most 319 wire octets are read, each becoming at most
     // four characters (\DDD). Left uninitialised: only [0, size) is ever read.
     std::array<char, 1536> text;
+    const auto length = name_wire_length(wire);
+    if (!length) {
+        return std::nullopt;
+    }
     std::size_t size = 0;
-    std::size_t pos = 0;
-    for (;;) {
-        if (pos >= wire.size()) {
-            return std::nullopt;
-        }
-        const std::size_t len = wire[pos];
-        if (len > 63 || pos + 1 + len > wire.size()) {
-            return std::nullopt;
-        }
-        if (len == 0) {
-            WireName out;
-            out.wire_length = pos + 1;
-            if (size == 0) {
-                out.text = ".";
-            } else {
-                out.text.assign(text.data(), size);
-            }
-            return out;
-        }
-        for (std::size_t i = pos + 1; i <= pos + len; ++i) {
+    // name_wire_length has checked every label, so the walk below reads only valid octets.
+    for (std::size_t pos = 0; wire[pos] != 0; pos += 1U + wire[pos]) {
+        for (std::size_t i = pos + 1; i <= pos + wire[pos]; ++i) {
             const std::uint8_t octet = wire[i];
             if (octet < 0x21 || octet > 0x7e) {
                 text[size++] = '\\';
@@ -86,11 +73,11 @@ std::optional<WireName> name_from_wire(std::span<const std::uint8_t> wire) {
             text[size++] = c;
         }
         text[size++] = '.';
-        pos += 1 + len;
-        if (pos > 255) {
-            return std::nullopt;
-        }
     }
+    WireName out;
+    out.wire_length = *length;
+    out.text = size == 0 ? std::string{"."} : std::string{text.data(), size};
+    return out;
 }
 
 std::optional<std::size_t> name_wire_length(std::span<const std::uint8_t> wire) {
