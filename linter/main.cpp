@@ -171,10 +171,7 @@ int run(const Options& o) {
                 usage_error(fmt::format("--origin '{}' is not a domain name", *o.origin));
             }
         } else {
-            origin = origin_from_text(text);
-            if (!origin) {
-                origin = origin_from_file_name(path);
-            }
+            origin = implied_origin(text, path);
         }
         if (!origin) {
             fmt::print(stderr,

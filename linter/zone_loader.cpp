@@ -581,6 +581,13 @@ LoadResult load_zone_file(const std::string& path, std::string_view text, std::s
     return loader.finish();
 }
 
+std::optional<std::string> implied_origin(std::string_view text, std::string_view path) {
+    if (auto origin = origin_from_text(text)) {
+        return origin;
+    }
+    return origin_from_file_name(path);
+}
+
 std::optional<std::string> origin_from_text(std::string_view text) {
     std::size_t pos = 0;
     while (pos < text.size()) {

@@ -38,6 +38,11 @@ struct LoadResult {
 [[nodiscard]] LoadResult load_zone_text(std::string_view text, const std::string& display_name,
                                         std::string_view origin, const std::string& base_dir = ".");
 
+// The origin of a zone file when none is given: its leading $ORIGIN, else the one its file name
+// implies; nullopt when neither says.
+[[nodiscard]] std::optional<std::string> implied_origin(std::string_view text,
+                                                        std::string_view path);
+
 // The origin a file names for itself: a leading $ORIGIN directive (before any record).
 [[nodiscard]] std::optional<std::string> origin_from_text(std::string_view text);
 // The origin implied by a file name: "example.com.zone", "example.com.db", "db.example.com",

@@ -24,13 +24,7 @@ ZoneSetResult load_zone_set(const std::vector<core::ZoneSource>& sources) {
         const std::string& path = source.file;
         try {
             const std::string text = lint::read_text_file(path);
-            auto origin = source.origin;
-            if (!origin) {
-                origin = lint::origin_from_text(text);
-            }
-            if (!origin) {
-                origin = lint::origin_from_file_name(path);
-            }
+            auto origin = source.origin ? source.origin : lint::implied_origin(text, path);
             if (!origin) {
                 log::error("zone refused", {{"file", path},
                                             {"reason", "cannot tell its origin: none configured, "

@@ -259,6 +259,10 @@ TEST_CASE("loader: origin from $ORIGIN or from the file name") {
     CHECK(origin_from_file_name("/etc/bind/db.example.com") == "example.com.");
     CHECK(origin_from_file_name("example.com") == "example.com.");
     CHECK_FALSE(origin_from_file_name("zonefile"));
+    // $ORIGIN wins over the file name; the file name serves when there is none.
+    CHECK(implied_origin("$ORIGIN example.org.\n", "example.com.zone") == "example.org.");
+    CHECK(implied_origin("@ SOA x y 1 2 3 4 5\n", "example.com.zone") == "example.com.");
+    CHECK_FALSE(implied_origin("@ SOA x y 1 2 3 4 5\n", "zonefile"));
     CHECK_FALSE(origin_from_file_name("my zone.txt.zone"));
 }
 
