@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages a step needs; silent when they are all there.
-# usage: scripts/deps.sh build|run|test
+# usage: scripts/deps.sh build|run|test|bench
 # SPDX-License-Identifier: MIT
 set -euo pipefail
 
 build=(g++ make cmake pkg-config libknot-dev libssl-dev libtomlplusplus-dev libfmt-dev libldns-dev
-    libasio-dev libsimdjson-dev)
+    libasio-dev libsimdjson-dev libmaxminddb-dev)
 test=("${build[@]}" doctest-dev clang-format bind9-utils knot-dnssecutils pre-commit git
-    openssl pdns-server pdns-backend-remote pdns-backend-bind bind9-dnsutils socat python3)
+    openssl pdns-server pdns-backend-remote pdns-backend-bind bind9-dnsutils socat python3
+    libmaxmind-db-writer-perl unbound dnsdist)
+bench=("${test[@]}" dnsperf pdns-backend-geoip util-linux procps)
 
 run=(pdns-server pdns-backend-remote bind9-dnsutils)
 
@@ -15,8 +17,9 @@ case ${1:-} in
 build) wanted=("${build[@]}") ;;
 run) wanted=("${run[@]}") ;;
 test) wanted=("${test[@]}") ;;
+bench) wanted=("${bench[@]}") ;;
 *)
-    echo "usage: $0 build|run|test" >&2
+    echo "usage: $0 build|run|test|bench" >&2
     exit 2
     ;;
 esac
