@@ -29,7 +29,9 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 port=${MXSTEER_DEMO_PORT:-53535}
-build/main/backend/mxsteerd --listen "unix:$work/mxsteerd.sock" zones/*.zone 2>"$work/mxsteerd.log" &
+# examples/mxsteer.toml serves zones/ and steers example.com's MX over three regions.
+build/main/backend/mxsteerd --config examples/mxsteer.toml --listen "unix:$work/mxsteerd.sock" \
+    2>"$work/mxsteerd.log" &
 pids+=($!)
 for _ in $(seq 50); do
     [[ -S $work/mxsteerd.sock ]] && break
@@ -46,6 +48,8 @@ socket-dir=$work
 security-poll-suffix=
 launch=remote
 remote-connection-string=unix:path=$work/mxsteerd.sock
+# Pass the EDNS Client Subnet to mxsteerd as real-remote, and put the scope in replies.
+edns-subnet-processing=yes
 CONF
 pdns_server --config-dir="$work" >"$work/pdns.log" 2>&1 &
 pids+=($!)
@@ -61,7 +65,20 @@ fi
 
 echo "== mxsteerd log"
 cat "$work/mxsteerd.log"
-for q in "example.com MX" "mx-eu1.example.com A" "example.net MX" "example.org MX" \
+# Steered: two resolvers in different regions (examples/mxsteer.toml [networks]) get the same
+# exchanges in different orders, with the ECS scope of the network that decided.
+for subnet in 192.0.2.1/24 198.51.100.1/24; do
+    echo "== dig +subnet=$subnet example.com MX (steered)"
+    dig @127.0.0.1 -p "$port" +norec +nocookie +noall +answer +comments "+subnet=$subnet" \
+        example.com MX >"$work/steered"
+    grep 'CLIENT-SUBNET' "$work/steered"
+    # pdns shuffles RRsets; sorted by preference here for reading.
+    grep -E '[[:space:]]MX[[:space:]]' "$work/steered" | sort -k5,5n -k6
+done
+echo "== mxsteerd --explain example.com --client 198.51.100.1/24"
+build/main/backend/mxsteerd --log-level error --config examples/mxsteer.toml \
+    --explain example.com --client 198.51.100.1/24
+for q in "mx-eu1.example.com A" "example.net MX" "example.org MX" \
     "_25._tcp.mx1.example.org TLSA" "nope.example.com A"; do
     echo "== dig $q (pdns_server + mxsteerd on 127.0.0.1:$port)"
     # shellcheck disable=SC2086 # $q is two words: name and type

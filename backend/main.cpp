@@ -1,8 +1,11 @@
 // mxsteerd: PowerDNS remote backend. Wiring only: arguments -> config -> zones -> servers -> loop.
 // SPDX-License-Identifier: MIT
 #include "core/config.hpp"
+#include "core/name.hpp"
+#include "core/steer.hpp"
 #include "core/text.hpp"
 #include "io/config_toml.hpp"
+#include "io/http_server.hpp"
 #include "io/line_server.hpp"
 #include "io/log.hpp"
 #include "io/zone_set.hpp"
@@ -11,8 +14,11 @@
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -20,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <thread>
 #include <vector>
 
@@ -31,6 +38,7 @@ constexpr std::string_view version = "0.1.0";
 
 constexpr std::string_view usage_text = R"(usage: mxsteerd [OPTIONS] [ZONEFILE...]
        mxsteerd --check-config [OPTIONS] [ZONEFILE...]
+       mxsteerd --explain NAME --client ADDRESS[/LENGTH] --config FILE
 
 PowerDNS remote backend serving zone files.
 
@@ -38,9 +46,16 @@ options:
   --config FILE         TOML config (see examples/mxsteer.toml); zone paths in it are
                         relative to its directory. Flags override its keys, and ZONEFILE
                         arguments are served in addition to its zones
-  --listen ENDPOINT     unix:PATH (default unix:/run/mxsteer/pdns.sock) or pipe (speak on
-                        stdin/stdout, for remote-connection-string=pipe:command=...)
+  --listen ENDPOINT     unix:PATH (default unix:/run/mxsteer/pdns.sock); pipe (speak on
+                        stdin/stdout, for remote-connection-string=pipe:command=...); or
+                        http:PORT (on 127.0.0.1), http:ADDRESS:PORT, http:[IPV6]:PORT (for
+                        remote-connection-string=http:url=http://ADDRESS:PORT/dns)
   --log-level LEVEL     debug, info (default), warning or error
+  --explain NAME        print how the MX set of NAME is chosen for --client (the network or
+                        database entry that placed it, region, pool order, health, the MX
+                        set, TTL and ECS scope), then exit; starts no server
+  --client ADDR[/LEN]   the client for --explain, as pdns passes it with ECS (default /32
+                        for IPv4, /128 for IPv6)
   --check-config        check the config, load and lint the zones, then exit: 0 ok,
                         1 a zone refused, 2 usage or config error
   --version             print the version and exit
@@ -56,6 +71,8 @@ struct Options {
     std::optional<core::Listen> listen;
     std::optional<core::LogLevel> log_level;
     bool check_config = false;
+    std::optional<std::string> explain; // a name
+    std::optional<std::string> client;
     std::vector<std::string> zone_files;
 };
 
@@ -103,11 +120,18 @@ Options parse_args(int argc, char** argv) {
             }
         } else if (arg == "--check-config") {
             o.check_config = true;
+        } else if (arg == "--explain") {
+            o.explain = value(i, arg);
+        } else if (arg == "--client") {
+            o.client = value(i, arg);
         } else if (!arg.empty() && arg[0] == '-') {
             usage_error(fmt::format("unknown option '{}'", lint::quote(arg)));
         } else {
             o.zone_files.push_back(arg);
         }
+    }
+    if (o.explain.has_value() != o.client.has_value()) {
+        usage_error("--explain NAME and --client ADDRESS[/LENGTH] go together");
     }
     if (o.zone_files.empty() && !o.config_file) {
         usage_error("no zone file given (ZONEFILE arguments or --config FILE)");
@@ -167,6 +191,87 @@ void raise_fd_limit() {
     }
 }
 
+// How often the networks files and the geo database are checked for changes.
+constexpr std::chrono::seconds watch_interval{2};
+
+// What tells a changed file: modification time, size and inode ("missing" when unreadable).
+std::string file_stamp(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        return "missing";
+    }
+    return fmt::format("{}.{}:{}:{}", st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_size, st.st_ino);
+}
+
+std::vector<std::pair<std::string, std::string>> file_stamps(const core::SteeringConfig& s) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& file : s.network_files) {
+        out.emplace_back(file.name, file_stamp(file.name));
+    }
+    if (s.geoip.database) {
+        out.emplace_back(*s.geoip.database, file_stamp(*s.geoip.database));
+    }
+    return out;
+}
+
+// --explain: the decision path of one lookup, as the server would take it now.
+int explain(const core::AnswerStore& store, const std::string& name, const std::string& client) {
+    const auto canonical = lint::canonical_name(name);
+    const auto prefix = core::parse_prefix(client, true);
+    if (!prefix) {
+        usage_error(fmt::format("--client must be an address or ADDRESS/LENGTH, got '{}'",
+                                lint::quote(client)));
+    }
+    const core::SteerRule* rule = canonical ? store.steering().find(*canonical) : nullptr;
+    if (rule == nullptr) {
+        fmt::print("{}: not steered; its MX records are served as the zone has them\n", name);
+        return 1;
+    }
+    // The same path as a lookup: real-remote is the client, health as the server has it.
+    const core::Client who = core::parse_client("", core::to_string(*prefix));
+    const core::HealthSnapshot health; // health checks are not configured
+    const core::SteerAnswer a = core::steer(*rule, store.steering().locator, who, health, 0);
+    const auto& geo = store.steering().locator.config();
+    fmt::print("name:       {}\n", rule->name);
+    fmt::print("client:     {}\n", who.address ? core::to_string(*prefix) : "unknown");
+    const core::Placement& p = a.placement;
+    std::string placed;
+    switch (p.by) {
+    case core::Placement::By::network:
+        placed = "network " + core::to_string(geo.networks[p.network].first);
+        break;
+    case core::Placement::By::database:
+        placed =
+            fmt::format("geo database: country '{}', continent '{}'",
+                        p.record ? p.record->country : "", p.record ? p.record->continent : "");
+        break;
+    case core::Placement::By::default_region:
+        placed = "default region (no network or database entry)";
+        break;
+    case core::Placement::By::none:
+        placed = "nothing (no network, database entry or default region)";
+        break;
+    }
+    if (a.decision == core::Decision::steered) {
+        fmt::print("placed by:  {}\n", placed);
+        fmt::print("region:     {}\n", p.region ? geo.regions[*p.region].name : "none");
+        if (p.location) {
+            fmt::print("location:   {:.4f}, {:.4f}\n", p.location->latitude, p.location->longitude);
+        }
+        fmt::print("block:      /{} placed alike\n", p.block_length);
+        fmt::print("pool order: {}\n", fmt::join(a.pool_order, ", "));
+    }
+    fmt::print("health:     {}\n",
+               health.checking ? "checked" : "not checked: every exchange counts as up");
+    fmt::print("decision:   {}\n", core::to_string(a.decision));
+    fmt::print("ttl:        {}\n", a.ttl_s);
+    fmt::print("scope:      {}\n", a.scope);
+    for (const auto& record : a.records) {
+        fmt::print("MX          {} {}\n", record.preference, record.exchange);
+    }
+    return 0;
+}
+
 int run(const Options& o) {
     const io::ConfigResult effective = effective_config(o);
     if (!effective.errors.empty()) {
@@ -178,14 +283,29 @@ int run(const Options& o) {
     const core::Config& config = effective.config;
     log::set_level(to_log_level(config.log_level));
 
-    auto loaded = io::load_zone_set(config.zones);
+    const std::string config_name = o.config_file.value_or("mxsteerd");
+    auto loaded = io::load_zone_set(config.zones, effective.steering, config_name);
+    if (o.explain) {
+        if (loaded.steering_failed) {
+            return 2;
+        }
+        return explain(*loaded.store, *o.explain, *o.client);
+    }
     if (o.check_config) {
         log::info("config checked", {{"config", o.config_file.value_or("none")},
                                      {"listen", core::to_string(config.listen)},
                                      {"log_level", core::to_string(config.log_level)},
                                      {"zones", std::to_string(loaded.store->zone_count())},
-                                     {"refused", std::to_string(loaded.refused)}});
+                                     {"refused", std::to_string(loaded.refused)},
+                                     {"steered", std::to_string(loaded.steering->rules.size())}});
+        if (loaded.steering_failed) {
+            return 2; // the steering config is wrong, whatever the zones
+        }
         return loaded.refused == 0 ? 0 : 1;
+    }
+    if (loaded.steering_failed) {
+        log::error("steering config has errors, see the findings above");
+        return 2;
     }
     if (loaded.store->zone_count() == 0) {
         log::error("no zone to serve", {{"refused", std::to_string(loaded.refused)}});
@@ -204,10 +324,18 @@ int run(const Options& o) {
     // The endpoint is bound once; a reload that names another one says so and keeps this one.
     const core::Listen listen = config.listen;
     std::optional<io::UnixServer> server;
+    std::optional<io::HttpServer> http_server;
     if (listen.kind == core::Listen::Kind::pipe) {
         io::serve_stdio(io, handler);
     } else {
-        server.emplace(io, listen.path, handler);
+        if (listen.kind == core::Listen::Kind::http) {
+            http_server.emplace(io, listen.address, listen.port,
+                                [&store](const protocol::HttpRequest& request) {
+                                    return protocol::handle_http_request(request, *store);
+                                });
+        } else {
+            server.emplace(io, listen.path, handler);
+        }
         log::info("listening", {{"endpoint", core::to_string(listen)},
                                 {"zones", std::to_string(store->zone_count())},
                                 {"records", std::to_string(store->record_count())}});
@@ -224,58 +352,93 @@ int run(const Options& o) {
             io.stop();
         }
     });
-    asio::signal_set hup{io, SIGHUP};
-    std::function<void()> wait_hup = [&] {
-        hup.async_wait([&](const std::error_code& ec, int) {
-            if (ec) {
+    // Networks files and the geo database are watched: a change reloads like SIGHUP.
+    std::vector<std::pair<std::string, std::string>> watched = file_stamps(effective.steering);
+    std::function<void(std::string_view)> start_reload = [&](std::string_view why) {
+        if (reloading) {
+            log::warning("reload already running, request ignored",
+                         {{"trigger", std::string{why}}});
+            return;
+        }
+        reloading = true;
+        log::info("reloading", {{"trigger", std::string{why}}});
+        if (reloader.joinable()) {
+            reloader.join(); // the previous reload has posted its result already
+        }
+        reloader = std::thread([&io, &store, &reloading, &listen, &watched, o] {
+            io::ConfigResult next_config = effective_config(o);
+            if (!next_config.errors.empty()) {
+                for (const auto& error : next_config.errors) {
+                    log::error("config error", {{"error", io::format_config_error(error)}});
+                }
+                asio::post(io, [&reloading] {
+                    reloading = false;
+                    log::error("reload failed, still serving the previous zones",
+                               {{"reason", "config errors, see above"}});
+                });
                 return;
             }
-            wait_hup();
-            if (reloading) {
-                log::warning("reload already running, signal ignored");
-                return;
-            }
-            reloading = true;
-            log::info("reloading");
-            if (reloader.joinable()) {
-                reloader.join(); // the previous reload has posted its result already
-            }
-            reloader = std::thread([&io, &store, &reloading, &listen, o] {
-                io::ConfigResult next_config = effective_config(o);
-                if (!next_config.errors.empty()) {
-                    for (const auto& error : next_config.errors) {
-                        log::error("config error", {{"error", io::format_config_error(error)}});
-                    }
-                    asio::post(io, [&reloading] {
-                        reloading = false;
-                        log::error("reload failed, still serving the previous zones",
-                                   {{"reason", "config errors, see above"}});
-                    });
+            auto next = io::load_zone_set(next_config.config.zones, next_config.steering,
+                                          o.config_file.value_or("mxsteerd"));
+            auto stamps = file_stamps(next_config.steering);
+            asio::post(io, [&store, &reloading, &listen, &watched, next = std::move(next),
+                            stamps = std::move(stamps), config = std::move(next_config.config)] {
+                reloading = false;
+                watched = stamps; // also after a failure: the same files do not retrigger
+                if (next.steering_failed) {
+                    log::error("reload failed, still serving the previous zones",
+                               {{"reason", "steering config errors, see above"}});
                     return;
                 }
-                auto next = io::load_zone_set(next_config.config.zones);
-                asio::post(io, [&store, &reloading, &listen, next = std::move(next),
-                                config = std::move(next_config.config)] {
-                    reloading = false;
-                    if (next.refused > 0) {
-                        log::error("reload failed, still serving the previous zones",
-                                   {{"refused", std::to_string(next.refused)}});
-                        return;
-                    }
-                    if (!(config.listen == listen)) {
-                        log::warning("listen changed, restart mxsteerd to use it",
-                                     {{"serving", core::to_string(listen)},
-                                      {"configured", core::to_string(config.listen)}});
-                    }
-                    log::set_level(to_log_level(config.log_level));
-                    store = next.store;
-                    log::info("reloaded", {{"zones", std::to_string(store->zone_count())},
-                                           {"records", std::to_string(store->record_count())}});
-                });
+                if (next.refused > 0) {
+                    log::error("reload failed, still serving the previous zones",
+                               {{"refused", std::to_string(next.refused)}});
+                    return;
+                }
+                if (!(config.listen == listen)) {
+                    log::warning("listen changed, restart mxsteerd to use it",
+                                 {{"serving", core::to_string(listen)},
+                                  {"configured", core::to_string(config.listen)}});
+                }
+                log::set_level(to_log_level(config.log_level));
+                store = next.store;
+                log::info("reloaded",
+                          {{"zones", std::to_string(store->zone_count())},
+                           {"records", std::to_string(store->record_count())},
+                           {"steered", std::to_string(store->steering().rules.size())}});
             });
         });
     };
+    asio::signal_set hup{io, SIGHUP};
+    std::function<void()> wait_hup = [&] {
+        hup.async_wait([&](const std::error_code& ec, int) {
+            if (!ec) {
+                wait_hup();
+                start_reload("SIGHUP");
+            }
+        });
+    };
     wait_hup();
+    asio::steady_timer watch_timer{io};
+    std::function<void()> watch = [&] {
+        watch_timer.expires_after(watch_interval);
+        watch_timer.async_wait([&](const std::error_code& ec) {
+            if (ec) {
+                return;
+            }
+            watch();
+            if (reloading || watched.empty()) {
+                return;
+            }
+            for (const auto& [path, stamp] : watched) {
+                if (file_stamp(path) != stamp) {
+                    start_reload("changed: " + path);
+                    return;
+                }
+            }
+        });
+    };
+    watch();
 
     ::signal(SIGPIPE, SIG_IGN);
     io.run();

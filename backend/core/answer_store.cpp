@@ -36,7 +36,9 @@ std::string fold_case(std::string_view name) {
 
 } // namespace
 
-AnswerStore::AnswerStore(std::vector<ServedZone> zones) {
+AnswerStore::AnswerStore(std::vector<ServedZone> zones, std::shared_ptr<const Steering> steering)
+    : steering_(steering ? std::move(steering) : std::make_shared<const Steering>()) {
+    const auto& steered = steering_->by_name;
     all_domains_ = "[";
     for (std::size_t i = 0; i < zones.size(); ++i) {
         const ServedZone& zone = zones[i];
@@ -68,8 +70,15 @@ AnswerStore::AnswerStore(std::vector<ServedZone> zones) {
             }
             name = Name{};
             name.zone_length = zone.name.size();
+            name.zone_id = id;
+            if (auto s = steered.find(std::string{qname}); s != steered.end()) {
+                name.steer = static_cast<int>(s->second);
+            }
             name.any = "[";
             for (const auto& [qtype, records] : types) {
+                if (name.steer >= 0 && qtype == "MX") {
+                    continue; // chosen per query
+                }
                 std::string one = "[";
                 for (const auto* record : records) {
                     append_record(name.any, *record, id);
@@ -84,21 +93,24 @@ AnswerStore::AnswerStore(std::vector<ServedZone> zones) {
     all_domains_ += ']';
 }
 
-std::string_view AnswerStore::lookup(std::string_view qname, std::string_view qtype) const {
-    static constexpr std::string_view none = "[]";
+NameAnswer AnswerStore::find(std::string_view qname, std::string_view qtype) const {
     const auto it = names_.find(fold_case(qname));
     if (it == names_.end()) {
-        return none;
+        return {};
     }
+    const Name& name = it->second;
+    NameAnswer answer{"[]", name.steer, name.zone_id};
     if (qtype == "ANY") {
-        return it->second.any;
+        answer.records = name.any;
+        return answer;
     }
-    for (const auto& [type, json] : it->second.types) {
+    for (const auto& [type, json] : name.types) {
         if (type == qtype) {
-            return json;
+            answer.records = json;
+            break;
         }
     }
-    return none;
+    return answer;
 }
 
 std::optional<std::string_view> AnswerStore::list(std::string_view zone) const {

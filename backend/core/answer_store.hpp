@@ -3,8 +3,11 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "steer_config.hpp"
+
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,15 +31,29 @@ struct ServedZone {
     std::vector<ServedRecord> records;
 };
 
+// What a lookup finds at one name.
+struct NameAnswer {
+    std::string_view records = "[]"; // JSON array of the static records asked for
+    int steer = -1;                  // >= 0: the name's MX is steered by this rule index
+    std::size_t zone_id = 0;         // of the zone answering the name
+};
+
 // Immutable once built; safe to read from any thread. Zone ids are 1-based in input order.
 class AnswerStore {
 public:
-    explicit AnswerStore(std::vector<ServedZone> zones);
+    // The names that `steering` has rules for have their MX RRset chosen per query: their MX
+    // records are left out of the pre-rendered answers.
+    explicit AnswerStore(std::vector<ServedZone> zones,
+                         std::shared_ptr<const Steering> steering = nullptr);
 
     // The JSON array of the records owned by `qname` (any case, absolute) of type `qtype`
     // ("ANY" for all types); "[]" when there are none. pdns does wildcard synthesis, CNAME
     // chasing and referrals itself from these exact-name answers, as with its bind backend.
-    [[nodiscard]] std::string_view lookup(std::string_view qname, std::string_view qtype) const;
+    [[nodiscard]] std::string_view lookup(std::string_view qname, std::string_view qtype) const {
+        return find(qname, qtype).records;
+    }
+    // The same, and whether the name's MX must be added by steering.
+    [[nodiscard]] NameAnswer find(std::string_view qname, std::string_view qtype) const;
     // Every record of a zone (no ENT markers) as a JSON array, for AXFR; nullopt if not served.
     [[nodiscard]] std::optional<std::string_view> list(std::string_view zone) const;
     // [{"id":1,"zone":"example.com.","kind":"native","serial":N}, ...] for getAllDomains.
@@ -44,11 +61,16 @@ public:
     // One element of all_domains() for getDomainInfo; nullopt if not served.
     [[nodiscard]] std::optional<std::string_view> domain_info(std::string_view zone) const;
 
+    // The steering rules (none when nothing is steered); NameAnswer::steer indexes its rules.
+    [[nodiscard]] const Steering& steering() const { return *steering_; }
+
     [[nodiscard]] std::size_t zone_count() const { return zones_.size(); }
     [[nodiscard]] std::size_t record_count() const { return record_count_; }
 
 private:
     struct Name {
+        int steer = -1;
+        std::size_t zone_id = 0;
         std::size_t zone_length = 0; // a name in two served zones is answered from the deeper
         std::string any;             // every type
         std::vector<std::pair<std::string, std::string>> types; // qtype -> records of that type
@@ -58,6 +80,7 @@ private:
         std::string list; // AXFR array
     };
 
+    std::shared_ptr<const Steering> steering_;
     std::unordered_map<std::string, Name> names_;
     std::unordered_map<std::string, Zone> zones_;
     std::string all_domains_;

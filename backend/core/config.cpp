@@ -32,6 +32,24 @@ std::string where(SourcePosition at) {
     return at.line == 0 ? std::string{"the command line"} : fmt::format("line {}", at.line);
 }
 
+// A TCP port in decimal, 1..65535, digits only.
+std::optional<std::uint16_t> parse_port(std::string_view text) {
+    if (text.empty() || text.size() > 5 || text.front() == '0') {
+        return std::nullopt;
+    }
+    std::uint32_t value = 0;
+    for (const char c : text) {
+        if (c < '0' || c > '9') {
+            return std::nullopt;
+        }
+        value = value * 10 + static_cast<std::uint32_t>(c - '0');
+    }
+    if (value > 65535) {
+        return std::nullopt;
+    }
+    return static_cast<std::uint16_t>(value);
+}
+
 } // namespace
 
 std::optional<LogLevel> parse_log_level(std::string_view text) {
@@ -53,18 +71,134 @@ std::string_view to_string(LogLevel level) {
 }
 
 std::optional<Listen> parse_listen(std::string_view text) {
+    Listen listen;
+    listen.path.clear();
     if (text == "pipe") {
-        return Listen{Listen::Kind::pipe, {}, {}};
+        listen.kind = Listen::Kind::pipe;
+        return listen;
     }
     constexpr std::string_view unix_prefix = "unix:";
     if (text.starts_with(unix_prefix) && text.size() > unix_prefix.size()) {
-        return Listen{Listen::Kind::unix_socket, std::string{text.substr(unix_prefix.size())}, {}};
+        listen.kind = Listen::Kind::unix_socket;
+        listen.path = text.substr(unix_prefix.size());
+        return listen;
     }
-    return std::nullopt;
+    constexpr std::string_view http_prefix = "http:";
+    if (!text.starts_with(http_prefix)) {
+        return std::nullopt;
+    }
+    text.remove_prefix(http_prefix.size());
+    std::string_view address = default_http_address;
+    std::string_view port_text = text;
+    if (text.starts_with('[')) {
+        // "[IPV6]:PORT": the brackets keep the address's colons apart from the port's.
+        const auto close = text.find("]:");
+        if (close == std::string_view::npos) {
+            return std::nullopt;
+        }
+        address = text.substr(1, close - 1);
+        port_text = text.substr(close + 2);
+        if (!is_ipv6_literal(address)) {
+            return std::nullopt;
+        }
+    } else if (const auto colon = text.rfind(':'); colon != std::string_view::npos) {
+        address = text.substr(0, colon);
+        port_text = text.substr(colon + 1);
+        if (!is_ipv4_literal(address)) {
+            return std::nullopt; // also an IPv6 address without brackets
+        }
+    }
+    const auto port = parse_port(port_text);
+    if (!port) {
+        return std::nullopt;
+    }
+    listen.kind = Listen::Kind::http;
+    listen.address = address;
+    listen.port = *port;
+    return listen;
 }
 
 std::string to_string(const Listen& listen) {
-    return listen.kind == Listen::Kind::pipe ? std::string{"pipe"} : "unix:" + listen.path;
+    switch (listen.kind) {
+    case Listen::Kind::pipe:
+        return "pipe";
+    case Listen::Kind::http:
+        if (listen.address.find(':') != std::string::npos) {
+            return fmt::format("http:[{}]:{}", listen.address, listen.port);
+        }
+        return fmt::format("http:{}:{}", listen.address, listen.port);
+    case Listen::Kind::unix_socket:
+        break;
+    }
+    return "unix:" + listen.path;
+}
+
+bool is_ipv4_literal(std::string_view text) {
+    // Four decimal octets 0..255 without leading zeros, as inet_pton(AF_INET) reads them.
+    int octets = 0;
+    while (true) {
+        const auto dot = text.find('.');
+        const std::string_view octet = text.substr(0, dot);
+        if (octet.empty() || octet.size() > 3 || (octet.size() > 1 && octet.front() == '0')) {
+            return false;
+        }
+        int value = 0;
+        for (const char c : octet) {
+            if (c < '0' || c > '9') {
+                return false;
+            }
+            value = value * 10 + (c - '0');
+        }
+        if (value > 255 || ++octets > 4) {
+            return false;
+        }
+        if (dot == std::string_view::npos) {
+            return octets == 4;
+        }
+        text.remove_prefix(dot + 1);
+    }
+}
+
+bool is_ipv6_literal(std::string_view text) {
+    // RFC 4291 section 2.2: eight groups of 1..4 hex digits, one "::" standing for one or more
+    // zero groups, the last two groups optionally written as an IPv4 address. No zone index.
+    if (text.size() < 2 || text.size() > 45) {
+        return false;
+    }
+    const auto gap = text.find("::");
+    if (gap != std::string_view::npos && text.find("::", gap + 1) != std::string_view::npos) {
+        return false;
+    }
+    // Counts the groups of one side of the "::" (or of the whole address); -1 if malformed.
+    const auto groups = [](std::string_view side, bool last) -> int {
+        if (side.empty()) {
+            return 0;
+        }
+        int count = 0;
+        while (true) {
+            const auto colon = side.find(':');
+            const std::string_view group = side.substr(0, colon);
+            if (colon == std::string_view::npos && last &&
+                group.find('.') != std::string_view::npos) {
+                return is_ipv4_literal(group) ? count + 2 : -1;
+            }
+            if (group.empty() || group.size() > 4 ||
+                group.find_first_not_of("0123456789abcdefABCDEF") != std::string_view::npos) {
+                return -1;
+            }
+            ++count;
+            if (colon == std::string_view::npos) {
+                return count;
+            }
+            side.remove_prefix(colon + 1);
+        }
+    };
+    if (gap == std::string_view::npos) {
+        return groups(text, true) == 8;
+    }
+    const int before = groups(text.substr(0, gap), false);
+    const int after = groups(text.substr(gap + 2), true);
+    return before >= 0 && after >= 0 && before + after <= 7;
 }
 
 std::optional<std::string> parse_origin(std::string_view text) {
@@ -114,6 +248,19 @@ std::vector<lint::Diagnostic> validate(const Config& config, const std::string& 
                 file, config.listen.at,
                 fmt::format("listen socket path must be at most {} bytes, got {} bytes: '{}'",
                             max_socket_path, path.size(), lint::quote(path))));
+        }
+    }
+
+    if (config.listen.kind == Listen::Kind::http) {
+        const Listen& listen = config.listen;
+        if (!is_ipv4_literal(listen.address) && !is_ipv6_literal(listen.address)) {
+            errors.push_back(error_at(file, listen.at,
+                                      fmt::format("listen address must be an IPv4 or IPv6 "
+                                                  "literal, got '{}'",
+                                                  lint::quote(listen.address))));
+        }
+        if (listen.port == 0) {
+            errors.push_back(error_at(file, listen.at, "listen port must be 1..65535, got 0"));
         }
     }
 

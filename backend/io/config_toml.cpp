@@ -3,6 +3,7 @@
 #include "config_toml.hpp"
 
 #include "core/text.hpp"
+#include "steer_toml.hpp"
 #include "toml_guard.hpp"
 
 #include <fmt/format.h>
@@ -70,9 +71,15 @@ public:
                 log_level(value);
             } else if (key == "zones") {
                 zones(value);
-            } else {
-                error(key.source(), fmt::format("unknown key {}, expected 'listen', 'log_level' "
-                                                "or 'zones'",
+            } else if (!parse_steering_key(
+                           key.str(), value, result.steering,
+                           [this](core::SourcePosition at, std::string message) {
+                               error(at, std::move(message));
+                           },
+                           [this](const std::string& file) { return resolve(file); })) {
+                error(key.source(), fmt::format("unknown key {}, expected 'listen', 'log_level', "
+                                                "'zones', 'regions', 'networks', 'geoip' or "
+                                                "'steer'",
                                                 lint::quoted(key.str())));
             }
         }

@@ -4,6 +4,7 @@
 
 #include "core/config.hpp"
 #include "core/diagnostic.hpp"
+#include "core/steer_config.hpp"
 
 #include <cstddef>
 #include <string>
@@ -13,7 +14,8 @@
 namespace mxsteer::io {
 
 struct ConfigResult {
-    core::Config config; // defaults for every key the file leaves out or gets wrong
+    core::Config config;           // defaults for every key the file leaves out or gets wrong
+    core::SteeringConfig steering; // [[regions]], [networks], [geoip], [[steer]] as written
     // Syntax errors, unknown keys, wrong types, bad values and core::validate() findings: rule
     // "config", severity error, 1-based line and column (0:0 when the file cannot be read).
     // Any entry makes the config unusable.

@@ -1,7 +1,9 @@
-// Maps each remote-backend method onto the answer store (docs/pdns-remote-backend.md §2).
+// Maps each remote-backend method onto the answer store (docs/pdns-remote-backend.md §2), for
+// request lines and HTTP requests alike.
 // SPDX-License-Identifier: MIT
 #include "handler.hpp"
 
+#include "lookup.hpp"
 #include "reply.hpp"
 #include "request.hpp"
 
@@ -18,17 +20,13 @@ std::string fail(std::string message) {
 
 } // namespace
 
-std::string handle_request(std::string_view line, const core::AnswerStore& store) {
-    Decoded decoded = decode_request(line);
-    if (!decoded.request) {
-        return fail(std::move(decoded.error));
-    }
-    const Request& r = *decoded.request;
+std::string handle(const Request& r, const core::AnswerStore& store) {
     switch (r.method) {
     case Method::initialize:
         return reply_bool(true);
     case Method::lookup:
-        return reply_value(store.lookup(r.qname, r.qtype));
+        // Health checks are not wired yet: every exchange counts as up.
+        return reply_value(lookup_records(r, store, core::HealthSnapshot{}, 0));
     case Method::get_all_domains:
         // Without this answer pdns refuses every query (its zone cache stays empty).
         return reply_value(store.all_domains());
@@ -51,6 +49,29 @@ std::string handle_request(std::string_view line, const core::AnswerStore& store
         break;
     }
     return fail("cannot handle method '" + r.method_name + "': not implemented");
+}
+
+std::string handle_request(std::string_view line, const core::AnswerStore& store) {
+    Decoded decoded = decode_request(line);
+    if (!decoded.request) {
+        return fail(std::move(decoded.error));
+    }
+    return handle(*decoded.request, store);
+}
+
+HttpReply handle_http_request(const HttpRequest& request, const core::AnswerStore& store) {
+    HttpDecoded decoded = decode_http_request(request);
+    HttpReply reply;
+    if (!decoded.request) {
+        reply.status = decoded.status;
+        reply.body = fail(std::move(decoded.error));
+        if (!decoded.allow.empty()) {
+            reply.headers.push_back(HttpHeader{"Allow", std::move(decoded.allow)});
+        }
+        return reply;
+    }
+    reply.body = handle(*decoded.request, store);
+    return reply;
 }
 
 } // namespace mxsteer::protocol

@@ -1,16 +1,30 @@
-// The request handler: one pdns request line in, one reply line out, answered from a store.
+// The request handler: one pdns request in (a line or an HTTP request), one reply out, answered
+// from a store.
 // SPDX-License-Identifier: MIT
 #pragma once
 
 #include "core/answer_store.hpp"
+#include "protocol/http_request.hpp"
+#include "protocol/request.hpp"
 
 #include <string>
 #include <string_view>
 
 namespace mxsteer::protocol {
 
-// Answers one request line. Never throws: a malformed request, an unknown method or an unknown
-// zone is {"result":false,"log":["..."]}, which pdns logs and treats as "nothing".
+// Answers one decoded request: {"result":...}\n. Never throws for a request: an unknown method
+// or an unknown zone is {"result":false,"log":["..."]}, which pdns logs and treats as "nothing".
+[[nodiscard]] std::string handle(const Request& request, const core::AnswerStore& store);
+
+// Decodes one request line (unix and pipe connectors) and answers it; a malformed line is
+// {"result":false,"log":["cannot decode request: ..."]}.
 [[nodiscard]] std::string handle_request(std::string_view line, const core::AnswerStore& store);
+
+// Decodes one HTTP request (http connector) and answers it: status 200 with handle()'s reply,
+// or the decoder's status (400, 404, 405, 415) with {"result":false,"log":["..."]} and, for
+// 405, an Allow header. pdns takes a 404 with a JSON body as an answer and any other error
+// status as a failed call.
+[[nodiscard]] HttpReply handle_http_request(const HttpRequest& request,
+                                            const core::AnswerStore& store);
 
 } // namespace mxsteer::protocol

@@ -78,7 +78,7 @@ contains "$work/err" "no zone file given"
 expect 2 "$mxsteerd" --config
 contains "$work/err" "--config needs a value"
 expect 2 "$mxsteerd" --listen tcp:1 "$data/zones/good.example.com.zone"
-contains "$work/err" "--listen must be 'unix:PATH' or 'pipe', got 'tcp:1'"
+contains "$work/err" "--listen must be 'unix:PATH', 'pipe' or 'http:[ADDRESS:]PORT', got 'tcp:1'"
 expect 2 "$mxsteerd" --log-level loud "$data/zones/good.example.com.zone"
 contains "$work/err" "--log-level must be debug, info, warning or error, got 'loud'"
 
@@ -99,7 +99,7 @@ contains "$work/err" "zones=1 refused=0"
 
 echo "case: --check-config exits 2 for config errors, with file:line:col"
 expect 2 "$mxsteerd" --check-config --config "$data/bad_key.invalid.toml"
-contains "$work/err" "$data/bad_key.invalid.toml:3:1: error: unknown key 'log_leve', expected 'listen', 'log_level' or 'zones'"
+contains "$work/err" "$data/bad_key.invalid.toml:3:1: error: unknown key 'log_leve', expected 'listen', 'log_level', 'zones', 'regions', 'networks', 'geoip' or 'steer'"
 # Config errors stop before any zone is loaded.
 lacks "$work/err" "zone loaded"
 
@@ -133,6 +133,14 @@ expect 0 "$mxsteerd" --check-config --config "$data/good.valid.toml" --listen "u
 lacks "$work/err" "zone loaded"
 expect 0 "$mxsteerd" --check-config --listen "unix:$work/x.sock" --config "$data/good.valid.toml"
 contains "$work/err" "listen=unix:$work/x.sock log_level=info zones=2"
+
+echo "case: --listen http: a port alone is loopback; addresses are literals"
+expect 0 "$mxsteerd" --check-config --listen http:8053 "$data/zones/good.example.com.zone"
+contains "$work/err" "listen=http:127.0.0.1:8053"
+expect 0 "$mxsteerd" --check-config --listen "http:[::1]:8053" "$data/zones/good.example.com.zone"
+contains "$work/err" "listen=http:[::1]:8053"
+expect 2 "$mxsteerd" --listen http:localhost:8053 "$data/zones/good.example.com.zone"
+contains "$work/err" "--listen must be 'unix:PATH', 'pipe' or 'http:[ADDRESS:]PORT', got 'http:localhost:8053'"
 
 echo "case: a real start listens where --listen says, not where the config says"
 cp -r "$data/zones" "$work/zones"
@@ -185,6 +193,70 @@ wait_for "$work/daemon2.log" "listen changed, restart mxsteerd to use it"
 contains "$work/daemon2.log" "serving=unix:$work/cfg.sock configured=pipe"
 [[ $(ask "$work/cfg.sock" '{"method":"initialize","parameters":{}}') == '{"result":true}' ]] ||
     fail "initialize did not answer true after the reload"
+kill "$daemon"
+wait "$daemon" || fail "mxsteerd exited $? on SIGTERM"
+daemon=
+echo "case: --explain prints the decision path of examples/mxsteer.toml without serving"
+explain() { "$mxsteerd" --log-level error --config "$src/examples/mxsteer.toml" "$@"; }
+explain --explain example.com --client 198.51.100.7/24 >"$work/explain" ||
+    fail "--explain exited $?"
+contains "$work/explain" "placed by:  network 198.51.100.0/24"
+contains "$work/explain" "region:     us"
+contains "$work/explain" "pool order: us, eu, apac"
+contains "$work/explain" "scope:      24"
+[[ $(grep '^MX' "$work/explain" | head -1) == "MX          10 mx-us1.example.com." ]] ||
+    fail "first MX for a us client: $(cat "$work/explain")"
+explain --explain example.com. --client 203.0.113.241 >"$work/explain"
+contains "$work/explain" "decision:   relay"
+contains "$work/explain" "scope:      28"
+expect 1 explain --explain www.example.com --client 192.0.2.1
+expect 2 explain --explain example.com --client 192.0.2.300
+expect 2 explain --explain example.com
+echo "case: a changed networks file reloads by itself; the steered MX order follows it"
+mkdir -p "$work/steer"
+cat >"$work/steer/mxsteer.toml" <<EOF
+listen = "unix:steer.sock"
+zones = ["$src/zones/example.com.zone"]
+[[regions]]
+name = "eu"
+[[regions]]
+name = "us"
+[networks]
+files = ["nets.txt"]
+[[steer]]
+name = "example.com."
+[[steer.pools]]
+name = "eu"
+exchanges = ["mx-eu1.example.com.", "mx-eu2.example.com."]
+[[steer.pools]]
+name = "us"
+exchanges = ["mx-us1.example.com.", "mx-us2.example.com."]
+[steer.order]
+eu = ["eu", "us"]
+us = ["us", "eu"]
+EOF
+echo "192.0.2.0/24 eu" >"$work/steer/nets.txt"
+"$mxsteerd" --config "$work/steer/mxsteer.toml" 2>"$work/steer.log" &
+daemon=$!
+wait_for "$work/steer.log" "msg=listening"
+lookup='{"method":"lookup","parameters":{"qtype":"MX","qname":"Example.COM.","zone-id":1,"remote":"192.0.2.53","local":"127.0.0.1","real-remote":"192.0.2.0/24"}}'
+ask "$work/steer/steer.sock" "$lookup" >"$work/steer.reply"
+contains "$work/steer.reply" '"content":"10 mx-eu1.example.com.","ttl":300,"domain_id":1,"scopeMask":24}'
+contains "$work/steer.reply" '"content":"20 mx-us1.example.com."'
+echo "192.0.2.0/24 us" >"$work/steer/nets.new"
+mv "$work/steer/nets.new" "$work/steer/nets.txt"
+wait_for "$work/steer.log" 'msg=reloaded'
+contains "$work/steer.log" "trigger=\"changed: $work/steer/nets.txt\""
+ask "$work/steer/steer.sock" "$lookup" >"$work/steer.reply"
+contains "$work/steer.reply" '"content":"10 mx-us1.example.com."'
+contains "$work/steer.reply" '"content":"20 mx-eu1.example.com."'
+# A broken networks file keeps the previous data serving.
+echo "192.0.2.0/33 eu" >"$work/steer/nets.new"
+mv "$work/steer/nets.new" "$work/steer/nets.txt"
+wait_for "$work/steer.log" "nets.txt:1:1"
+wait_for "$work/steer.log" "reload failed, still serving the previous zones"
+ask "$work/steer/steer.sock" "$lookup" >"$work/steer.reply"
+contains "$work/steer.reply" '"content":"10 mx-us1.example.com."'
 kill "$daemon"
 wait "$daemon" || fail "mxsteerd exited $? on SIGTERM"
 daemon=

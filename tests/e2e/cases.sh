@@ -5,8 +5,9 @@
 # Usage: cases.sh SOURCE_DIR BACKEND [CASE...]
 #   BACKEND  "bind": pdns + its bind backend (the harness self-test: the expected answers
 #            were written by hand from the zones, and the oracle must give them), or the
-#            mxsteerd binary: pdns + mxsteerd through the unix connector, or the pipe
-#            connector with E2E_CONNECTOR=pipe (lib.sh)
+#            mxsteerd binary: pdns + mxsteerd through the unix connector, or the pipe or
+#            http connector with E2E_CONNECTOR=pipe|http (lib.sh; E2E_HTTP_OPTIONS for post
+#            and post_json)
 #   CASE     case folder names to run (default: all)
 #
 # Each case folder holds (as pdns's modules/remotebackend/regression-tests/*/ do):

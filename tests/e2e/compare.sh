@@ -3,8 +3,8 @@
 # SPDX-License-Identifier: MIT
 #
 # Usage: compare.sh SOURCE_DIR CANDIDATE [ZONEFILE...]
-#   CANDIDATE  the mxsteerd binary (served through the unix connector, or the pipe connector
-#              with E2E_CONNECTOR=pipe), or the word "bind":
+#   CANDIDATE  the mxsteerd binary (served through the unix connector, or the pipe or http
+#              connector with E2E_CONNECTOR=pipe|http), or the word "bind":
 #              a second pdns + bind backend, which checks the harness itself (the query list,
 #              the normalising, and that the oracle answers every query)
 #   ZONEFILE   default: SOURCE_DIR/zones/*.zone and SOURCE_DIR/tests/e2e/zones/*.zone

@@ -15,8 +15,12 @@
 #   E2E_KEEP     1: keep $E2E_TMP (confs, logs, answers) and say where it is
 #   E2E_VERBOSE  1: print each query and its normalised answer
 #   E2E_CONNECTOR  how pdns reaches mxsteerd (e2e_start_pdns_mxsteerd): unix (default: a
-#                mxsteerd started here, remote-connection-string=unix:path=...) or pipe (pdns
-#                spawns `mxsteerd --listen pipe ZONEFILE...` itself: pipe:command=...)
+#                mxsteerd started here, remote-connection-string=unix:path=...), pipe (pdns
+#                spawns `mxsteerd --listen pipe ZONEFILE...` itself: pipe:command=...) or http
+#                (a mxsteerd started here with --listen http:127.0.0.1:PORT,
+#                remote-connection-string=http:url=http://127.0.0.1:PORT/dns)
+#   E2E_HTTP_OPTIONS  more http connector options, comma-separated, e.g. "post=yes,post_json=yes"
+#                or "post=yes,url-suffix=.json" (default: none, pdns's REST form)
 #
 # Everything listens on 127.0.0.1 only, and every pdns.conf has an empty security-poll-suffix,
 # so pdns sends no query to the outside.
@@ -27,6 +31,7 @@ E2E_KEEP=${E2E_KEEP:-0}
 E2E_PDNS_EXTRA=${E2E_PDNS_EXTRA:-}
 E2E_VERBOSE=${E2E_VERBOSE:-0}
 E2E_CONNECTOR=${E2E_CONNECTOR:-unix}
+E2E_HTTP_OPTIONS=${E2E_HTTP_OPTIONS:-}
 E2E_PIDS=()        # processes started here, stopped in reverse order by e2e_cleanup
 E2E_PORT_LOCKS=()  # port reservations held by this script
 E2E_LOGS=()        # server logs, shown when the script fails
@@ -310,6 +315,14 @@ e2e_start_pdns_remote() {
     e2e_start_pdns "$1" "$2" launch=remote "remote-connection-string=unix:path=$3,timeout=2000"
 }
 
+# e2e_start_pdns_http PORTVAR NAME ADDR: pdns + the remote backend through the http connector,
+# url http://ADDR/dns (ADDR: 127.0.0.1:PORT), with $E2E_HTTP_OPTIONS added. pdns's timeout is in
+# whole seconds for http (2000 ms: 2 s).
+e2e_start_pdns_http() {
+    e2e_start_pdns "$1" "$2" launch=remote \
+        "remote-connection-string=http:url=http://$3/dns,timeout=2000${E2E_HTTP_OPTIONS:+,$E2E_HTTP_OPTIONS}"
+}
+
 # e2e_start_pdns_pipe PORTVAR NAME MXSTEERD ZONEFILE...: pdns + the remote backend with the
 # pipe connector: pdns itself spawns `MXSTEERD --listen pipe ZONEFILE...` (one child per
 # backend instance; their stderr, mxsteerd's log, goes to pdns.log). pdns splits the command
@@ -347,7 +360,12 @@ e2e_start_pdns_mxsteerd() {
         e2e_start_pdns_remote "$pm_portvar" "$pm_name" "$pm_sock"
         ;;
     pipe) e2e_start_pdns_pipe "$pm_portvar" "$pm_name" "$pm_bin" "$@" ;;
-    *) e2e_die "E2E_CONNECTOR must be unix or pipe, got '$E2E_CONNECTOR'" ;;
+    http)
+        local pm_addr=
+        e2e_start_mxsteerd_http pm_addr "$pm_name-mxsteerd" "$pm_bin" "$@"
+        e2e_start_pdns_http "$pm_portvar" "$pm_name" "$pm_addr"
+        ;;
+    *) e2e_die "E2E_CONNECTOR must be unix, pipe or http, got '$E2E_CONNECTOR'" ;;
     esac
 }
 
@@ -405,6 +423,52 @@ e2e_start_mxsteerd() {
         sleep 0.1
     done
     e2e_die "$sm_name: mxsteerd not listening on $sm_sock after ${E2E_TIMEOUT}s"
+}
+
+# e2e_tcp_listening PORT: true when a TCP socket listens on 127.0.0.1:PORT (/proc/net/tcp,
+# state 0A = LISTEN; no tool needed).
+e2e_tcp_listening() {
+    local hex
+    hex=$(printf '%04X' "$1")
+    awk -v hex="$hex" 'FNR > 1 && $4 == "0A" { split($2, a, ":")
+            if (a[1] == "0100007F" && a[2] == hex) found = 1 }
+        END { exit !found }' /proc/net/tcp
+}
+
+# e2e_start_mxsteerd_http ADDRVAR NAME MXSTEERD ZONEFILE...: starts `MXSTEERD --listen
+# http:127.0.0.1:PORT ZONEFILE...` (log: $E2E_TMP/NAME/mxsteerd.log) on a free port, stores
+# 127.0.0.1:PORT in ADDRVAR and waits until it listens. When ADDRVAR already holds an address,
+# its port is used again (a restart under a running pdns). A port lost to another process
+# between the check and the bind is retried.
+e2e_start_mxsteerd_http() {
+    local sh_var=$1 sh_name=$2 sh_bin=$3 sh_dir sh_pid n sh_port sh_attempt sh_fixed=
+    shift 3
+    sh_dir=$E2E_TMP/$sh_name
+    mkdir -p -- "$sh_dir"
+    [[ -z ${!sh_var:-} ]] || sh_fixed=${!sh_var##*:}
+    for ((sh_attempt = 1; sh_attempt <= 3; sh_attempt++)); do
+        if [[ -n $sh_fixed ]]; then sh_port=$sh_fixed; else e2e_pick_port sh_port; fi
+        e2e_spawn sh_pid "$sh_dir/mxsteerd.log" "$sh_bin" --listen "http:127.0.0.1:$sh_port" "$@"
+        for ((n = 0; n < E2E_TIMEOUT * 10; n++)); do
+            if e2e_tcp_listening "$sh_port"; then
+                printf 'e2e: %s: mxsteerd (pid %s) listening on http:127.0.0.1:%s\n' "$sh_name" "$sh_pid" "$sh_port"
+                printf -v "$sh_var" '127.0.0.1:%s' "$sh_port"
+                return 0
+            fi
+            kill -0 "$sh_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$sh_pid" 2>/dev/null; then
+            e2e_die "$sh_name: mxsteerd not listening on 127.0.0.1:$sh_port after ${E2E_TIMEOUT}s"
+        fi
+        if [[ -n $sh_fixed ]] || ! grep -q 'Address already in use' "$sh_dir/mxsteerd.log"; then
+            tail -n 25 -- "$sh_dir/mxsteerd.log" >&2
+            e2e_die "$sh_name: mxsteerd exited during startup"
+        fi
+        printf 'e2e: %s: port %s was taken, retrying\n' "$sh_name" "$sh_port"
+        mv -- "$sh_dir/mxsteerd.log" "$sh_dir/mxsteerd.log.$sh_attempt"
+    done
+    e2e_die "$sh_name: mxsteerd could not bind a port in 3 attempts"
 }
 
 # e2e_dig PORT ARG...: dig against 127.0.0.1:PORT, no recursion wanted, no cookie (the two

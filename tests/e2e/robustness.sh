@@ -25,8 +25,18 @@
 #                     the log says why
 #   pipe-eof          pdns with the pipe connector: when pdns stops, each mxsteerd it spawned
 #                     must exit too (end of input on stdin) within 5 s
+#   http-malformed    malformed, oversized and hostile HTTP straight to mxsteerd's http port
+#                     (httpclient.py kinds: garbage, HTTP/2, no Host, folded and oversized
+#                     heads, chunked, bad and 10 MB bodies, broken JSON and forms, unknown
+#                     paths and verbs): each must get an HTTP reply with a {"result":false,...}
+#                     body or a closed connection; after each a lookup on a new connection works
+#   http-stall        a client sends half a request head and stalls: pdns's queries are
+#                     answered meanwhile and the stalled client gets 408 and a close after
+#                     mxsteerd's 5 s request deadline; a stall completed in time is answered
+#   http-idle         as idle, through the http connector (keep-alive connections)
+#   http-mxsteerd-restart  as mxsteerd-restart, through the http connector
 #
-# Every step but pipe-eof uses the unix connector. "Answered correctly" means: the answers to
+# Every step but pipe-eof and the http-* steps uses the unix connector. "Answered correctly" means: the answers to
 # the hand-written cases in CHECK_CASES equal their `expected` files (cases.sh). After each
 # step mxsteerd must still run, must stop cleanly on TERM (exit 0) and its log must hold no
 # sanitizer report: give the test an ASan/UBSan build (ctest passes the build's mxsteerd).
@@ -36,7 +46,8 @@ E2E_HERE=$(cd -- "$(dirname -- "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$E2E_HERE/lib.sh"
 
-STEPS=(malformed stall idle pdns-restart mxsteerd-restart reload pipe-eof)
+STEPS=(malformed stall idle pdns-restart mxsteerd-restart reload pipe-eof
+    http-malformed http-stall http-idle http-mxsteerd-restart)
 # UDP queries; mx-apex also goes over TCP (pdns's TCP thread has a backend connection of its own).
 CHECK_CASES=(mx-apex nxdomain-soa wildcard-mx referral-glue cname-chain empty-non-terminal)
 
@@ -66,25 +77,52 @@ PYTHON=/usr/bin/python3
 [[ -x $PYTHON ]] || PYTHON=$(command -v python3 || true)
 [[ -n $PYTHON ]] || e2e_skip "python3 is not installed (Debian package python3-minimal)"
 RBCLIENT=$E2E_HERE/rbclient.py
+HTTPCLIENT=$E2E_HERE/httpclient.py
 e2e_init
 
 # Each step serves copies of the zones (the reload step edits them).
 mkdir -p -- "$E2E_TMP/zones"
 cp -- "$SRC"/zones/*.zone "$SRC"/tests/e2e/zones/*.zone "$E2E_TMP/zones/"
 ZONES=("$E2E_TMP"/zones/*.zone)
-PORT='' SOCK='' MX_PID='' PDNS_PID='' MX_LOG=''
+PORT='' SOCK='' ADDR='' MX_PID='' PDNS_PID='' MX_LOG=''
+CONN=unix # the connector of the step: unix, or http for the http-* steps
 
 log_step() { printf '\n== %s: %s\n' "$STEP" "$*"; }
 ok() { printf 'ok    %s\n' "$*"; }
 
-# start_unix: mxsteerd on a unix socket and pdns connected to it.
-start_unix() {
-    e2e_start_mxsteerd SOCK mxsteerd "$MXSTEERD" "${ZONES[@]}"
+# start_mxsteerd: mxsteerd on the step's connector; a restart keeps its socket or port.
+start_mxsteerd() {
+    if [[ $CONN == http ]]; then
+        e2e_start_mxsteerd_http ADDR mxsteerd "$MXSTEERD" "${ZONES[@]}"
+    else
+        e2e_start_mxsteerd SOCK mxsteerd "$MXSTEERD" "${ZONES[@]}"
+    fi
     MX_PID=${E2E_PIDS[-1]}
     MX_LOG=$E2E_TMP/mxsteerd/mxsteerd.log
-    e2e_start_pdns_remote PORT pdns "$SOCK"
+}
+
+# start_server: mxsteerd and pdns connected to it (unix socket, or http for the http-* steps).
+start_server() {
+    start_mxsteerd
+    if [[ $CONN == http ]]; then
+        e2e_start_pdns_http PORT pdns "$ADDR"
+    else
+        e2e_start_pdns_remote PORT pdns "$SOCK"
+    fi
     PDNS_PID=${E2E_PIDS[-1]}
 }
+
+# raw_client: RAW (the command) and RAW_AT (its first argument after the subcommand): the
+# raw client of the step's connector, rbclient.py on the unix socket or httpclient.py on the
+# http port. Call it once mxsteerd runs.
+raw_client() {
+    if [[ $CONN == http ]]; then
+        RAW=("$PYTHON" "$HTTPCLIENT") RAW_AT=$ADDR
+    else
+        RAW=("$PYTHON" "$RBCLIENT") RAW_AT=$SOCK
+    fi
+}
+RAW=() RAW_AT=''
 
 # answer_of CASE [DIG-OPTION...]: the normalised answer to the case's query.
 answer_of() {
@@ -141,7 +179,8 @@ stop_mxsteerd() {
 # direct_lookup WHAT: a lookup on a new connection straight to the socket gets the SOA.
 direct_lookup() {
     local reply
-    reply=$("$PYTHON" "$RBCLIENT" lookup "$SOCK" example.com. SOA) ||
+    raw_client
+    reply=$("${RAW[@]}" lookup "$RAW_AT" example.com. SOA) ||
         e2e_die "$1: a lookup on a new connection failed: $reply"
     [[ $reply == '{"result":[{"qtype":"SOA","qname":"example.com."'* ]] ||
         e2e_die "$1: a lookup on a new connection got: ${reply:0:300}"
@@ -159,14 +198,19 @@ wait_for() {
 
 step_malformed() {
     local kind out n=0
-    start_unix
+    start_server
+    raw_client
     check_answers "before"
     while IFS= read -r kind; do
-        out=$(timeout 60 "$PYTHON" "$RBCLIENT" send "$SOCK" "$kind" 2>&1) ||
-            e2e_die "$kind: no reply and no close within 5 s: $out"
+        out=$(timeout 60 "${RAW[@]}" send "$RAW_AT" "$kind" 2>&1) ||
+            e2e_die "$kind: no reply and no close within the client's timeout: $out"
         case $out in
         'reply: {"result":false,"log":["'*) ;;
         closed | 'reply: {"result":false'*) ;;
+        # http: a status line, then the JSON body; a refusal (4xx, 5xx) or a 200 whose
+        # result is false (an unknown method).
+        'reply: HTTP/1.1 '[45][0-9][0-9]' '*'{"result":false,"log":["'*) ;;
+        'reply: HTTP/1.1 200 OK {"result":false,"log":["'*) ;;
         *) [[ $kind == qname-too-long && $out == 'reply: {"result":[]}'* ]] ||
             e2e_die "$kind: neither result:false with a log nor a closed connection: $out" ;;
         esac
@@ -174,7 +218,7 @@ step_malformed() {
         direct_lookup "after $kind"
         printf 'ok    %-22s %s\n' "$kind" "$(tr '\n' ' ' <<<"$out" | cut -c1-120)"
         n=$((n + 1))
-    done < <("$PYTHON" "$RBCLIENT" kinds)
+    done < <("${RAW[@]}" kinds)
     ok "$n malformed requests: each refused or closed, a new connection works after each"
     check_answers "after the malformed requests"
     mxsteerd_ok "end"
@@ -183,7 +227,11 @@ step_malformed() {
 
 step_stall() {
     local line t0
-    start_unix
+    start_server
+    if [[ $CONN == http ]]; then
+        stall_http
+        return
+    fi
     coproc STALL { exec "$PYTHON" "$RBCLIENT" stall "$SOCK"; }
     E2E_PIDS+=("$STALL_PID")
     read -r -t 10 -u "${STALL[0]}" line || e2e_die "the stalling client did not start"
@@ -203,10 +251,49 @@ step_stall() {
     stop_mxsteerd "end"
 }
 
+# The http stall: a request head that never completes gets 408 and a close at mxsteerd's
+# deadline (5 s), and pdns's queries are answered meanwhile; a stall that ends in time is
+# answered.
+stall_http() {
+    local line first
+    coproc STALL { exec "$PYTHON" "$HTTPCLIENT" timeout "$ADDR"; }
+    first=$STALL_PID
+    E2E_PIDS+=("$first")
+    check_answers "during the stall, round 1"
+    direct_lookup "during the stall"
+    check_answers "during the stall, round 2"
+    ok "pdns answers while a client holds half a request head"
+    read -r -t 30 -u "${STALL[0]}" line || e2e_die "the stalled client got no reply"
+    [[ $line == 'reply: HTTP/1.1 408 Request Timeout {"result":false,"log":["cannot read request: the request head did not arrive in time"]}'* ]] ||
+        e2e_die "the stalled client got: $line"
+    read -r -t 5 -u "${STALL[0]}" line || e2e_die "the stalled client did not say whether it is closed"
+    [[ $line == closed ]] || e2e_die "the stalled connection is still $line after the 408"
+    read -r -t 5 -u "${STALL[0]}" line || true
+    ok "the stalled client got 408 and a close ($line)"
+    if ! [[ $line =~ ^after\ ([0-9]+)\. ]] || ((BASH_REMATCH[1] < 4 || BASH_REMATCH[1] >= 10)); then
+        e2e_die "the 408 came $line, not after the 5 s deadline"
+    fi
+    wait "$first" 2>/dev/null || true
+
+    coproc STALL2 { exec "$PYTHON" "$HTTPCLIENT" stall "$ADDR"; }
+    E2E_PIDS+=("$STALL2_PID")
+    read -r -t 10 -u "${STALL2[0]}" line || e2e_die "the second stalling client did not start"
+    [[ $line == stalled ]] || e2e_die "the second stalling client said: $line"
+    sleep 1
+    eval "exec ${STALL2[1]}>&-"
+    read -r -t 10 -u "${STALL2[0]}" line || e2e_die "the stalled request got no reply"
+    [[ $line == 'reply after stall: HTTP/1.1 200 OK {"result":[{"qtype":"SOA"'* ]] ||
+        e2e_die "the stalled request, completed after 1 s, got: $line"
+    ok "a request completed within the deadline is answered"
+    mxsteerd_ok "end"
+    stop_mxsteerd "end"
+}
+
 step_idle() {
     local line n=1000
-    start_unix
-    coproc IDLE { exec "$PYTHON" "$RBCLIENT" idle "$SOCK" "$n"; }
+    start_server
+    raw_client
+    coproc IDLE { exec "${RAW[@]}" idle "$RAW_AT" "$n"; }
     E2E_PIDS+=("$IDLE_PID")
     read -r -t 30 -u "${IDLE[0]}" line || e2e_die "the idle client did not connect"
     [[ $line == "idle $n" ]] || e2e_die "the idle client said: $line"
@@ -224,7 +311,7 @@ step_idle() {
 
 step_pdns_restart() {
     local dir=$E2E_TMP/pdns rc=0 round
-    start_unix
+    start_server
     check_answers "before"
     for round in 1 2; do
         e2e_stop "$PDNS_PID" || rc=$?
@@ -242,7 +329,7 @@ step_pdns_restart() {
 
 step_mxsteerd_restart() {
     local q=0 servfail=0 streak_udp=0 streak_tcp=0 t0 line
-    start_unix
+    start_server
     check_answers "before"
     stop_mxsteerd "mxsteerd stopped under pdns"
     while read -r line; do
@@ -250,8 +337,7 @@ step_mxsteerd_restart() {
     done < <(answer_of mx-apex | head -n 1; answer_of mx-apex +tcp | head -n 1)
     mv -- "$MX_LOG" "$MX_LOG.1"
     E2E_LOGS+=("$MX_LOG.1")
-    e2e_start_mxsteerd SOCK mxsteerd "$MXSTEERD" "${ZONES[@]}"
-    MX_PID=${E2E_PIDS[-1]}
+    start_mxsteerd
     t0=$SECONDS
     # pdns's 3 UDP threads and its TCP thread each hold a connection to the old mxsteerd:
     # each fails once (SERVFAIL), then reconnects. Alternate UDP and TCP queries until
@@ -276,7 +362,7 @@ step_reload() {
     # example.net: no CHECK_CASES query shows its SOA, so its serial may change.
     local zone=$E2E_TMP/zones/example.net.zone probe=reload-probe.example.net
     local fails_before
-    start_unix
+    start_server
     check_answers "before"
     [[ $(answer_of_dig "$probe" TXT) == *"status: NXDOMAIN"* ]] ||
         e2e_die "the probe name exists before the reload"
@@ -357,6 +443,11 @@ step_pipe_eof() {
 
 for STEP in "$@"; do
     log_step "start"
-    "step_${STEP//-/_}"
+    base=$STEP
+    if [[ $STEP == http-* ]]; then
+        CONN=http
+        base=${STEP#http-}
+    fi
+    "step_${base//-/_}"
     printf '== %s: PASSED\n' "$STEP"
 done

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -24,7 +25,7 @@ TEST_CASE("config: log levels read back as written") {
     }
 }
 
-TEST_CASE("config: listen is 'unix:PATH' or 'pipe'") {
+TEST_CASE("config: listen is 'unix:PATH', 'pipe' or 'http:[ADDRESS:]PORT'") {
     const auto unix_socket = core::parse_listen("unix:/run/mxsteer/pdns.sock");
     REQUIRE(unix_socket);
     CHECK(unix_socket->kind == Listen::Kind::unix_socket);
@@ -45,6 +46,129 @@ TEST_CASE("config: listen is 'unix:PATH' or 'pipe'") {
                                        "PIPE", "pipe:", " pipe", "/run/mxsteer/pdns.sock"}) {
         CAPTURE(bad);
         CHECK_FALSE(core::parse_listen(bad));
+    }
+}
+
+TEST_CASE("config: http listen values: a port, an IPv4 address, a bracketed IPv6 address") {
+    struct Row {
+        std::string_view text;
+        std::string_view address;
+        std::uint16_t port;
+        std::string_view canonical; // to_string()
+    };
+    const Row rows[] = {
+        // A port alone binds loopback: the http connector has no authentication.
+        {"http:8053", "127.0.0.1", 8053, "http:127.0.0.1:8053"},
+        {"http:1", "127.0.0.1", 1, "http:127.0.0.1:1"},
+        {"http:65535", "127.0.0.1", 65535, "http:127.0.0.1:65535"},
+        {"http:192.0.2.53:80", "192.0.2.53", 80, "http:192.0.2.53:80"},
+        {"http:0.0.0.0:8053", "0.0.0.0", 8053, "http:0.0.0.0:8053"},
+        {"http:[::1]:8053", "::1", 8053, "http:[::1]:8053"},
+        {"http:[::]:8053", "::", 8053, "http:[::]:8053"},
+        {"http:[2001:db8::53]:8053", "2001:db8::53", 8053, "http:[2001:db8::53]:8053"},
+        {"http:[2001:DB8:0:0:0:0:0:53]:8053", "2001:DB8:0:0:0:0:0:53", 8053,
+         "http:[2001:DB8:0:0:0:0:0:53]:8053"},
+        {"http:[::ffff:192.0.2.1]:8053", "::ffff:192.0.2.1", 8053, "http:[::ffff:192.0.2.1]:8053"},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.text);
+        const auto listen = core::parse_listen(row.text);
+        REQUIRE(listen);
+        CHECK(listen->kind == Listen::Kind::http);
+        CHECK(listen->address == row.address);
+        CHECK(listen->port == row.port);
+        CHECK(core::to_string(*listen) == row.canonical);
+        // The canonical text reads back as the same endpoint.
+        CHECK(core::parse_listen(core::to_string(*listen)) == listen);
+        Config config;
+        config.listen = *listen;
+        CHECK(core::validate(config, "m.toml").empty());
+    }
+
+    for (const std::string_view bad : {"http:",
+                                       "http",
+                                       "http:0",
+                                       "http:65536",
+                                       "http:99999999999",
+                                       "http:080",
+                                       "http:-1",
+                                       "http:+80",
+                                       "http:80 ",
+                                       "http: 80",
+                                       "http:8o",
+                                       "http:localhost:80",
+                                       "http:example.com:80",
+                                       "http:192.0.2.1",
+                                       "http:192.0.2.1:",
+                                       "http:192.0.2:80",
+                                       "http:192.0.2.256:80",
+                                       "http:192.0.2.01:80",
+                                       "http:192.0.2.1.5:80",
+                                       "http:1.2.3.4.:80",
+                                       "http::80",
+                                       "http:::1:80",
+                                       "http:[::1]",
+                                       "http:[::1]:",
+                                       "http:[::1]80",
+                                       "http:[]:80",
+                                       "http:[1::2::3]:80",
+                                       "http:[12345::]:80",
+                                       "http:[1:2:3:4:5:6:7:8:9]:80",
+                                       "http:[1:2:3:4:5:6:7]:80",
+                                       "http:[::1%lo]:80",
+                                       "http:[192.0.2.1]:80",
+                                       "http:[::1.2.3]:80",
+                                       "http:[g::]:80",
+                                       "http:[:1]:80",
+                                       "http:[1:]:80",
+                                       "HTTP:80",
+                                       "http:[::1]:80:",
+                                       "https:8053"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(core::parse_listen(bad));
+    }
+}
+
+TEST_CASE("config: address literals as inet_pton reads them") {
+    for (const std::string_view good : {"0.0.0.0", "255.255.255.255", "192.0.2.1", "10.0.0.10"}) {
+        CAPTURE(good);
+        CHECK(core::is_ipv4_literal(good));
+        CHECK_FALSE(core::is_ipv6_literal(good));
+    }
+    for (const std::string_view good :
+         {"::", "::1", "1::", "2001:db8::", "2001:db8:0:0:0:0:0:1",
+          "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:2:3:4:5:6::8", "::ffff:192.0.2.1",
+          "1:2:3:4:5:6:192.0.2.1", "fe80::abcd:EF01"}) {
+        CAPTURE(good);
+        CHECK(core::is_ipv6_literal(good));
+        CHECK_FALSE(core::is_ipv4_literal(good));
+    }
+    for (const std::string_view bad : {"",
+                                       ".",
+                                       "1.2.3",
+                                       "1.2.3.4.5",
+                                       "256.1.1.1",
+                                       "01.1.1.1",
+                                       "1..1.1",
+                                       "a.b.c.d",
+                                       " 1.1.1.1",
+                                       "1.1.1.1 ",
+                                       ":",
+                                       ":::",
+                                       "1:2:3:4:5:6:7:8:9",
+                                       "1::2::3",
+                                       "1:2:3:4:5:6:7:8::",
+                                       "::1:2:3:4:5:6:7:8",
+                                       "1:2:3:4:5:6:7",
+                                       "12345::",
+                                       "::g",
+                                       "1:2:3:4:5:6:7:192.0.2.1",
+                                       "::192.0.2",
+                                       "::1.2.3.4:5",
+                                       "fe80::1%eth0"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(core::is_ipv4_literal(bad));
+        CHECK_FALSE(core::is_ipv6_literal(bad));
     }
 }
 
@@ -138,11 +262,34 @@ TEST_CASE("config: the socket path must fit sockaddr_un") {
     CHECK(core::validate(config, "mxsteer.toml").empty());
 
     // TOML strings may hold "\u0000"; the kernel would cut the path there.
-    config.listen = Listen{Listen::Kind::unix_socket, std::string{"/run/a\0b", 8}, {1, 1}};
+    config.listen = Listen{};
+    config.listen.path = std::string{"/run/a\0b", 8};
+    config.listen.at = {1, 1};
     errors = core::validate(config, "mxsteer.toml");
     REQUIRE(errors.size() == 1);
     CHECK(errors[0].message ==
           "listen socket path must not contain a NUL byte, got '/run/a\\000b'");
+}
+
+TEST_CASE("config: an http listen built in code is checked too") {
+    // parse_listen() only builds valid ones; validate() also guards a Listen made otherwise.
+    Config config;
+    config.listen.kind = Listen::Kind::http;
+    config.listen.at = {4, 10};
+    config.listen.address = "localhost";
+    auto errors = core::validate(config, "m.toml");
+    REQUIRE(errors.size() == 2);
+    CHECK(errors[0].line == 4);
+    CHECK(errors[0].message == "listen address must be an IPv4 or IPv6 literal, got 'localhost'");
+    CHECK(errors[1].message == "listen port must be 1..65535, got 0");
+
+    config.listen.address = "::1";
+    config.listen.port = 8053;
+    CHECK(core::validate(config, "m.toml").empty());
+    // A changed address or port is a different endpoint (a reload warns about it).
+    Listen other = config.listen;
+    other.port = 8054;
+    CHECK_FALSE(other == config.listen);
 }
 
 TEST_CASE("config: a zone is listed once and an origin is served once") {

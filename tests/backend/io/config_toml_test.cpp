@@ -140,18 +140,53 @@ TEST_CASE("config toml: every error says where, what was expected and what was s
         std::string_view message;
     };
     const Row rows[] = {
-        {"listen = \"tcp:1\"\n", 1, 10, "listen must be 'unix:PATH' or 'pipe', got 'tcp:1'"},
-        {"\n\nlisten = \"unix:\"\n", 3, 10, "listen must be 'unix:PATH' or 'pipe', got 'unix:'"},
-        {"listen = 53\n", 1, 10, "listen must be a string, 'unix:PATH' or 'pipe', got an integer"},
+        {"listen = \"tcp:1\"\n", 1, 10,
+         "listen must be 'unix:PATH', 'pipe' or 'http:[ADDRESS:]PORT', got 'tcp:1'"},
+        {"\n\nlisten = \"unix:\"\n", 3, 10,
+         "listen must be 'unix:PATH', 'pipe' or 'http:[ADDRESS:]PORT', got 'unix:'"},
+        {"listen = 53\n", 1, 10,
+         "listen must be a string, 'unix:PATH', 'pipe' or 'http:[ADDRESS:]PORT', got an integer"},
         {"log_level = \"loud\"\n", 1, 13,
          "log_level must be 'debug', 'info', 'warning' or 'error', got 'loud'"},
         {"log_level = true\n", 1, 13,
          "log_level must be a string, 'debug', 'info', 'warning' or 'error', got a boolean"},
         {"log_leve = \"info\"\n", 1, 1,
-         "unknown key 'log_leve', expected 'listen', 'log_level' or 'zones'"},
-        // Sections of later versions are not known yet either.
-        {"[geoip]\ndatabase = \"x.mmdb\"\n", 1, 2,
-         "unknown key 'geoip', expected 'listen', 'log_level' or 'zones'"},
+         "unknown key 'log_leve', expected 'listen', 'log_level', 'zones', 'regions', 'networks', "
+         "'geoip' or 'steer'"},
+        {"[[regions]]\nlatitude = 1.5\n", 1, 1,
+         "a [[regions]] entry needs 'name', e.g. name = \"eu\""},
+        {"[[regions]]\nname = \"eu\"\nlatitude = 91\nlongitude = 0\n", 3, 12,
+         "regions.latitude must be a number from -90 to 90"},
+        {"[[regions]]\nname = \"eu west\"\n", 2, 8,
+         "regions.name must be letters, digits, '-' or '_', got 'eu west'"},
+        {"[[regions]]\nname = \"eu\"\nlatitude = 50\n", 1, 1,
+         "regions needs both latitude and longitude, or neither"},
+        {"[networks]\n\"192.0.2.1/24\" = \"eu\"\n", 2, 1,
+         "networks keys must be CIDR blocks like \"192.0.2.0/24\" (host bits zero) or 'files', "
+         "got '192.0.2.1/24'"},
+        {"[networks]\n\"192.0.2.0/24\" = 1\n", 2, 18,
+         "networks.\"192.0.2.0/24\" must be a region name, got an integer"},
+        {"[geoip]\ncountries = { de = \"eu\" }\n", 2, 15,
+         "geoip.countries keys must be two upper-case letters (ISO 3166 country or continent "
+         "codes like DE, EU), got 'de'"},
+        {"[geoip]\ndatabse = \"x.mmdb\"\n", 2, 1,
+         "unknown key 'geoip.databse', expected 'database', 'default', 'countries' or "
+         "'continents'"},
+        {"[[steer]]\nttl_max = 10\n", 1, 1,
+         "a [[steer]] entry needs 'name', the steered owner like \"example.com.\""},
+        {"[[steer]]\nname = \"example.com.\"\nttl_min = -1\n", 3, 11,
+         "steer.ttl_min must be an integer from 0 to 604800, got -1"},
+        {"[[steer]]\nname = \"example.com.\"\norder = \"nearest\"\n", 3, 9,
+         "steer.order must be \"distance\", \"regions\" or a table of region = [pools], got "
+         "'nearest'"},
+        {"[[steer]]\nname = \"example.com.\"\nrelay_networks = [\"203.0.113.1/28\"]\n", 3, 19,
+         "steer.relay_networks entries must be CIDR blocks like \"203.0.113.0/28\", got "
+         "'203.0.113.1/28'"},
+        {"[[steer]]\nname = \"example.com.\"\n[[steer.pools]]\nname = \"eu\"\n"
+         "exchanges = [\"mx..example.com\"]\n",
+         5, 14,
+         "steer.pools.exchanges entries must be host names like \"mx1.example.com.\", got "
+         "'mx..example.com'"},
         {"zones = \"a.zone\"\n", 1, 9,
          "zones must be [[zones]] tables or a list of zone file names, got a string"},
         {"[zones]\nfile = \"a.zone\"\n", 1, 1,
@@ -221,16 +256,17 @@ TEST_CASE("config toml: all errors are reported, in file order") {
 
 TEST_CASE("config toml: errors print as file:line:col: error: message") {
     const auto error = one_error("listen = \"tcp:1\"\n");
-    CHECK(io::format_config_error(error) ==
-          "/etc/mxsteer/mxsteer.toml:1:10: error: listen must be 'unix:PATH' or 'pipe', got "
-          "'tcp:1'");
+    CHECK(io::format_config_error(error) == "/etc/mxsteer/mxsteer.toml:1:10: error: listen must be "
+                                            "'unix:PATH', 'pipe' or 'http:[ADDRESS:]PORT', got "
+                                            "'tcp:1'");
     lint::Diagnostic whole{"config", lint::Severity::error, "m.toml", 0, 0, {}, "cannot read"};
     CHECK(io::format_config_error(whole) == "m.toml: error: cannot read");
 }
 
 TEST_CASE("config toml: user bytes in messages are escaped") {
     const auto error = one_error("listen = \"\\u0007\\u00e9\"\n");
-    CHECK(error.message == "listen must be 'unix:PATH' or 'pipe', got '\\007\\195\\169'");
+    CHECK(error.message ==
+          "listen must be 'unix:PATH', 'pipe' or 'http:[ADDRESS:]PORT', got '\\007\\195\\169'");
     const auto nul = one_error("listen = \"unix:/a\\u0000b\"\n");
     CHECK(nul.message == "listen socket path must not contain a NUL byte, got '/a\\000b'");
 }

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# steering.sh: steered MX answers through a real pdns_server (and a real resolver).
+# SPDX-License-Identifier: MIT
+#
+# Usage: steering.sh SOURCE_DIR MXSTEERD STEP
+#   ecs       pdns with edns-subnet-processing=yes, caches off: `dig +subnet` from networks of
+#             three regions gets three MX orders, each with the ECS scope of its network; a
+#             relay network gets the zone's own order; the exchanges' addresses in the
+#             additional section are the zone's (rule 5); a static name has scope 0
+#   caches    the same with pdns's packet and query caches on: clients of different regions,
+#             asking in turns, keep getting their own order
+#   networks  no ECS: the resolver's own address decides (dig -b 127.0.1.1 / 127.0.2.1, mapped
+#             to eu and us by [networks])
+#   geoip     no [networks]: the MMDB fixture (E2E_GEO_DIR/geolite2-city.mmdb, written by the
+#             build) places clients by country, by continent, or by the default region; the
+#             scope is the MMDB block's, within the source prefix
+#   unbound   unbound from Debian in front (subnetcache, send-client-subnet to pdns): stub
+#             clients on 127.0.1.1 and 127.0.2.1 each get their region's order, also when
+#             answered from unbound's cache
+#
+# The config is examples/mxsteer.toml's steering with [networks] for the loopback blocks; the
+# zone is zones/example.com.zone (canonical 10 eu1, 10 eu2, 20 us1, 20 us2, 30 ap1).
+set -euo pipefail
+
+source_dir=$1
+mxsteerd=$2
+step=$3
+# shellcheck source=tests/e2e/lib.sh
+source "$source_dir/tests/e2e/lib.sh"
+e2e_init
+e2e_require_pdns
+
+command -v dig >/dev/null || e2e_skip "dig not installed (scripts/deps.sh test installs bind9-dnsutils)"
+
+eu="10 mx-eu1.example.com.,10 mx-eu2.example.com.,20 mx-us1.example.com.,20 mx-us2.example.com.,30 mx-ap1.example.com."
+us="10 mx-us1.example.com.,10 mx-us2.example.com.,20 mx-eu1.example.com.,20 mx-eu2.example.com.,30 mx-ap1.example.com."
+apac="10 mx-ap1.example.com.,20 mx-us1.example.com.,20 mx-us2.example.com.,30 mx-eu1.example.com.,30 mx-eu2.example.com."
+canonical=$eu # the zone's own order happens to be eu's
+
+config=$E2E_TMP/mxsteer.toml
+cat >"$config" <<EOF
+log_level = "debug"
+[[zones]]
+file = "$source_dir/zones/example.com.zone"
+[[regions]]
+name = "eu"
+[[regions]]
+name = "us"
+[[regions]]
+name = "apac"
+[networks]
+"192.0.2.0/24" = "eu"
+"198.51.100.0/24" = "us"
+"203.0.113.0/24" = "apac"
+"2001:db8:1::/48" = "eu"
+"2001:db8:2::/48" = "us"
+"127.0.1.0/24" = "eu"
+"127.0.2.0/24" = "us"
+"127.0.3.0/24" = "apac"
+[geoip]
+default = "eu"
+[[steer]]
+name = "example.com."
+relay_networks = ["203.0.113.240/28"]
+[[steer.pools]]
+name = "eu"
+exchanges = ["mx-eu1.example.com.", "mx-eu2.example.com."]
+[[steer.pools]]
+name = "us"
+exchanges = ["mx-us1.example.com.", "mx-us2.example.com."]
+[[steer.pools]]
+name = "apac"
+exchanges = ["mx-ap1.example.com."]
+[steer.order]
+eu = ["eu", "us", "apac"]
+us = ["us", "eu", "apac"]
+apac = ["apac", "us", "eu"]
+EOF
+
+# mx PORT DIGARGS...: the MX answer as "pref name" items sorted, comma-separated; then
+# " scope=N" from the reply's CLIENT-SUBNET option (none without one).
+mx() {
+    local port=$1 out answer scope
+    shift
+    out=$(e2e_dig "$port" example.com MX "$@") || e2e_die "dig failed: $*"
+    grep -q 'status: NOERROR' <<<"$out" || e2e_die "not NOERROR for $*: $out"
+    answer=$(awk '/^;; ANSWER SECTION/ {a = 1; next} /^$/ {a = 0} a && $4 == "MX" {print $5 " " $6}' <<<"$out" | sort | paste -sd, -)
+    scope=$(sed -n 's/^; CLIENT-SUBNET: .*\/\([0-9]*\)$/\1/p' <<<"$out")
+    printf '%s scope=%s\n' "$answer" "${scope:-none}"
+}
+
+expect() { # expect WHAT GOT WANT
+    if [[ $2 != "$3" ]]; then
+        e2e_die "$1: got '$2', expected '$3'"
+    fi
+    printf 'ok: %s: %s\n' "$1" "$2"
+}
+
+start() { # start PORTVAR [pdns lines...]
+    local st_var=$1 sock
+    shift
+    e2e_start_mxsteerd sock steer-mxsteerd "$mxsteerd" --config "$config"
+    e2e_start_pdns "$st_var" steer-pdns launch=remote \
+        "remote-connection-string=unix:path=$sock,timeout=2000" "$@"
+}
+
+case $step in
+ecs | caches)
+    [[ $step == caches ]] && E2E_CACHES=on
+    start port edns-subnet-processing=yes
+    for round in 1 2 3; do
+        expect "eu /24 ($round)" "$(mx "$port" +subnet=192.0.2.1/24)" "$eu scope=24"
+        expect "us /24 ($round)" "$(mx "$port" +subnet=198.51.100.77/24)" "$us scope=24"
+        expect "apac /24 ($round)" "$(mx "$port" +subnet=203.0.113.9/24)" "$apac scope=24"
+        expect "eu /56 ($round)" "$(mx "$port" +subnet=2001:db8:1:ff00::/56)" "$eu scope=48"
+        expect "us /48 ($round)" "$(mx "$port" +subnet=2001:db8:2::/48)" "$us scope=48"
+        # A /16 source: the answer is the network's, the scope no longer than the source.
+        expect "a /16 source ($round)" "$(mx "$port" +subnet=198.51.0.0/16)" "$eu scope=16"
+        # 203.0.113.0/24 minus the relay /28: 203.0.113.9 sits in 203.0.113.0/25.
+        expect "apac /32 ($round)" "$(mx "$port" +subnet=203.0.113.9/32)" "$apac scope=25"
+        expect "relay ($round)" "$(mx "$port" +subnet=203.0.113.241/32)" "$canonical scope=28"
+    done
+    # Rule 5: the additional section carries the zone's addresses for every exchange.
+    out=$(e2e_dig "$port" example.com MX +subnet=198.51.100.1/24)
+    for pair in mx-eu1:192.0.2.11 mx-eu2:192.0.2.12 mx-us1:198.51.100.21 mx-us2:198.51.100.22 mx-ap1:203.0.113.31; do
+        grep -qE "^${pair%%:*}\.example\.com\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+A[[:space:]]+${pair#*:}$" <<<"$out" ||
+            e2e_die "additional A of ${pair%%:*} missing or changed: $out"
+    done
+    echo "ok: additional section holds the zone's A records"
+    # A static name: scope 0, so pdns may cache it for everyone.
+    out=$(e2e_dig "$port" mx-eu1.example.com A +subnet=198.51.100.1/24)
+    grep -q '^; CLIENT-SUBNET: 198.51.100.0/24/0$' <<<"$out" || e2e_die "static A scope not 0: $out"
+    echo "ok: static records have scope 0"
+    ;;
+networks)
+    start port edns-subnet-processing=yes
+    for round in 1 2; do
+        expect "127.0.1.1 ($round)" "$(mx "$port" -b 127.0.1.1)" "$eu scope=none"
+        expect "127.0.2.1 ($round)" "$(mx "$port" -b 127.0.2.1)" "$us scope=none"
+        expect "127.0.3.1 ($round)" "$(mx "$port" -b 127.0.3.1)" "$apac scope=none"
+    done
+    ;;
+unbound)
+    command -v unbound >/dev/null || e2e_skip "unbound not installed (scripts/deps.sh test installs it)"
+    E2E_CACHES=on
+    start port edns-subnet-processing=yes
+    e2e_pick_port uport
+    udir=$E2E_TMP/unbound
+    mkdir -p "$udir"
+    cat >"$udir/unbound.conf" <<EOF
+server:
+    interface: 127.0.0.1@$uport
+    port: $uport
+    do-ip6: no
+    do-daemonize: no
+    username: ""
+    chroot: ""
+    directory: "$udir"
+    pidfile: ""
+    use-syslog: no
+    logfile: ""
+    verbosity: 1
+    access-control: 127.0.0.0/8 allow
+    do-not-query-localhost: no
+    module-config: "subnetcache iterator"
+    send-client-subnet: 127.0.0.1
+    max-client-subnet-ipv4: 24
+    domain-insecure: "example.com."
+    harden-referral-path: no
+    qname-minimisation: no
+forward-zone:
+    name: "example.com."
+    forward-addr: 127.0.0.1@$port
+EOF
+    unbound-checkconf "$udir/unbound.conf" >/dev/null || e2e_die "unbound.conf rejected"
+    e2e_spawn upid "$udir/unbound.log" unbound -d -c "$udir/unbound.conf"
+    for ((n = 0; n < E2E_TIMEOUT * 10; n++)); do
+        dig @127.0.0.1 -p "$uport" +time=1 +tries=1 mx-eu1.example.com A >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    udig() { dig @127.0.0.1 -p "$uport" +time=5 +tries=1 "$@" example.com MX </dev/null; }
+    umx() {
+        udig "$@" | awk '/^;; ANSWER SECTION/ {a = 1; next} /^$/ {a = 0} a && $4 == "MX" {print $5 " " $6}' | sort | paste -sd, -
+    }
+    for round in 1 2 3; do # round 1 fills unbound's cache, rounds 2 and 3 come from it
+        expect "via unbound from 127.0.1.1 ($round)" "$(umx -b 127.0.1.1)" "$eu"
+        expect "via unbound from 127.0.2.1 ($round)" "$(umx -b 127.0.2.1)" "$us"
+        expect "via unbound from 127.0.3.1 ($round)" "$(umx -b 127.0.3.1)" "$apac"
+    done
+    echo "ok: unbound kept the regions apart, from pdns and from its cache"
+    ;;
+geoip)
+    geo=${E2E_GEO_DIR:-}/geolite2-city.mmdb
+    [[ -f $geo ]] || e2e_die "no MMDB fixture at '$geo' (build target geo_fixtures)"
+    # Countries DE and US are mapped; JP is not, so Asia goes by continent; 127.0.9.0/24 has
+    # no data and takes the default.
+    sed -e '/^\[networks\]/,/^\[geoip\]/{/^\[geoip\]/!d}' \
+        -e "s|^default = \"eu\"|database = \"$geo\"\ndefault = \"us\"\ncountries = { DE = \"eu\", US = \"us\" }\ncontinents = { AS = \"apac\", EU = \"eu\" }|" \
+        "$config" >"$config.geo"
+    mv "$config.geo" "$config"
+    grep -q 'database = ' "$config" || e2e_die "could not write the geoip config"
+    start port edns-subnet-processing=yes
+    expect "DE by country" "$(mx "$port" +subnet=192.0.2.1/24)" "$eu scope=24"
+    expect "US by country" "$(mx "$port" +subnet=198.51.100.1/24)" "$us scope=24"
+    # 203.0.113.0/25 is JP in the database: a /25 block, reported within the /24 source.
+    expect "JP by continent" "$(mx "$port" +subnet=203.0.113.1/24)" "$apac scope=24"
+    expect "JP by continent, /32" "$(mx "$port" +subnet=203.0.113.1/32)" "$apac scope=25"
+    # 127.0.8.0/21 holds no data (the fixture's loopback blocks are 127.0.1-4.0/24): one block.
+    expect "no data: default" "$(mx "$port" +subnet=127.0.9.1/24)" "$us scope=21"
+    ;;
+*) e2e_die "unknown step '$step'" ;;
+esac
