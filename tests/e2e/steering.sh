@@ -13,7 +13,13 @@
 #             to eu and us by [networks])
 #   geoip     no [networks]: the MMDB fixture (E2E_GEO_DIR/geolite2-city.mmdb, written by the
 #             build) places clients by country, by continent, or by the default region; the
-#             scope is the MMDB block's, within the source prefix
+#             scope is the MMDB block's, within the source prefix; then order = "distance"
+#             ranks pools by great-circle distance from the database's location
+#   dnsdist   examples/dnsdist.conf in front (only its addresses rewritten): clients without ECS
+#             on 127.0.1.1 and 127.0.2.1 get their region's order, repeatedly, with the cache
+#             on; then pdns is stopped and the cache alone answers: each client still gets its
+#             own order, a static name one client asked is served to the other (scope 0 is
+#             shared), and a third subnet that never asked gets no cached MX
 #   unbound   unbound from Debian in front (subnetcache, send-client-subnet to pdns): stub
 #             clients on 127.0.1.1 and 127.0.2.1 each get their region's order, also when
 #             answered from unbound's cache
@@ -44,10 +50,16 @@ log_level = "debug"
 file = "$source_dir/zones/example.com.zone"
 [[regions]]
 name = "eu"
+latitude = 50.1
+longitude = 8.7
 [[regions]]
 name = "us"
+latitude = 39.0
+longitude = -77.5
 [[regions]]
 name = "apac"
+latitude = 1.3
+longitude = 103.8
 [networks]
 "192.0.2.0/24" = "eu"
 "198.51.100.0/24" = "us"
@@ -96,11 +108,11 @@ expect() { # expect WHAT GOT WANT
     printf 'ok: %s: %s\n' "$1" "$2"
 }
 
-start() { # start PORTVAR [pdns lines...]
-    local st_var=$1 sock
+start() { # start PORTVAR [pdns lines...]; STEER_NAME (default steer) names the directories
+    local st_var=$1 sock name=${STEER_NAME:-steer}
     shift
-    e2e_start_mxsteerd sock steer-mxsteerd "$mxsteerd" --config "$config"
-    e2e_start_pdns "$st_var" steer-pdns launch=remote \
+    e2e_start_mxsteerd sock "$name-mxsteerd" "$mxsteerd" --config "$config"
+    e2e_start_pdns "$st_var" "$name-pdns" launch=remote \
         "remote-connection-string=unix:path=$sock,timeout=2000" "$@"
 }
 
@@ -201,12 +213,70 @@ geoip)
     grep -q 'database = ' "$config" || e2e_die "could not write the geoip config"
     start port edns-subnet-processing=yes
     expect "DE by country" "$(mx "$port" +subnet=192.0.2.1/24)" "$eu scope=24"
-    expect "US by country" "$(mx "$port" +subnet=198.51.100.1/24)" "$us scope=24"
+    # The blocks around 198.51.100.0/24 hold no data: they take the default region, us, at
+    # us's coordinates, the same place as the fixture's US record. So they are answered alike,
+    # and the scope widens over them by 8 steps, the most the locator checks.
+    expect "US by country" "$(mx "$port" +subnet=198.51.100.1/24)" "$us scope=16"
     # 203.0.113.0/25 is JP in the database: a /25 block, reported within the /24 source.
     expect "JP by continent" "$(mx "$port" +subnet=203.0.113.1/24)" "$apac scope=24"
     expect "JP by continent, /32" "$(mx "$port" +subnet=203.0.113.1/32)" "$apac scope=25"
     # 127.0.8.0/21 holds no data (the fixture's loopback blocks are 127.0.1-4.0/24): one block.
     expect "no data: default" "$(mx "$port" +subnet=127.0.9.1/24)" "$us scope=21"
+    # order = "distance" from the City location to the pools' regions: Tokyo is nearest to
+    # Singapore (5,300 km), then Frankfurt (9,300 km), then Virginia (10,900 km).
+    sed -i '/^name = "example.com."/a order = "distance"' "$config"
+    sed -i '/^\[steer.order\]/,$d' "$config"
+    STEER_NAME=distance start dport edns-subnet-processing=yes
+    expect "distance, Frankfurt" "$(mx "$dport" +subnet=192.0.2.1/24)" "$eu scope=24"
+    expect "distance, Virginia" "$(mx "$dport" +subnet=198.51.100.1/24)" "$us scope=16"
+    expect "distance, Tokyo" "$(mx "$dport" +subnet=203.0.113.1/32)" \
+        "10 mx-ap1.example.com.,20 mx-eu1.example.com.,20 mx-eu2.example.com.,30 mx-us1.example.com.,30 mx-us2.example.com. scope=25"
+    ;;
+dnsdist)
+    command -v dnsdist >/dev/null || e2e_skip "dnsdist not installed (scripts/deps.sh test installs it)"
+    E2E_CACHES=on
+    start port edns-subnet-processing=yes
+    e2e_pick_port dport
+    ddir=$E2E_TMP/dnsdist
+    mkdir -p "$ddir"
+    sed -e "s|^setLocal(\"0.0.0.0:53\")|setLocal(\"127.0.0.1:$dport\")|" \
+        -e '/^addLocal(/d' \
+        -e 's|^setACL(.*|setACL({"127.0.0.0/8"})|' \
+        -e "s|address = \"127.0.0.1:5300\"|address = \"127.0.0.1:$port\"|" \
+        "$source_dir/examples/dnsdist.conf" >"$ddir/dnsdist.conf"
+    grep -q "127.0.0.1:$dport" "$ddir/dnsdist.conf" && grep -q "127.0.0.1:$port" "$ddir/dnsdist.conf" ||
+        e2e_die "could not point examples/dnsdist.conf at the test's ports"
+    dnsdist --check-config -C "$ddir/dnsdist.conf" >/dev/null || e2e_die "dnsdist.conf rejected"
+    e2e_spawn dpid "$ddir/dnsdist.log" dnsdist --supervised --disable-syslog -C "$ddir/dnsdist.conf"
+    for ((n = 0; n < E2E_TIMEOUT * 10; n++)); do
+        e2e_dig "$dport" mx-eu1.example.com A >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    for round in 1 2 3; do
+        expect "dnsdist, 127.0.1.1 ($round)" "$(mx "$dport" -b 127.0.1.1)" "$eu scope=none"
+        expect "dnsdist, 127.0.2.1 ($round)" "$(mx "$dport" -b 127.0.2.1)" "$us scope=none"
+    done
+    e2e_dig "$dport" -b 127.0.1.1 www.example.com A >"$ddir/static.1" || e2e_die "static query failed"
+    # pdns stops (by PID): from here only dnsdist's cache answers.
+    pdns_pid=
+    for pid in "${E2E_PIDS[@]}"; do
+        if [[ $(cat "/proc/$pid/comm" 2>/dev/null) == pdns_server ]]; then
+            pdns_pid=$pid
+        fi
+    done
+    [[ -n $pdns_pid ]] || e2e_die "no pdns_server pid"
+    e2e_stop "$pdns_pid" || true # its exit status on TERM does not matter here
+    expect "cache only, 127.0.1.1" "$(mx "$dport" -b 127.0.1.1)" "$eu scope=none"
+    expect "cache only, 127.0.2.1" "$(mx "$dport" -b 127.0.2.1)" "$us scope=none"
+    out=$(e2e_dig "$dport" -b 127.0.2.1 www.example.com A) || e2e_die "static name from cache failed"
+    grep -q 'status: NOERROR' <<<"$out" && grep -qE '^www\.example\.com\.' <<<"$out" ||
+        e2e_die "static name asked by 127.0.1.1 not served to 127.0.2.1 from the cache: $out"
+    echo "ok: a static answer (scope 0) is shared between subnets by the cache"
+    out=$(e2e_dig "$dport" -b 127.0.3.1 example.com MX 2>&1 || true)
+    if grep -q 'status: NOERROR' <<<"$out" && grep -qE '[[:space:]]MX[[:space:]]' <<<"$out"; then
+        e2e_die "a subnet that never asked got a cached steered MX: $out"
+    fi
+    echo "ok: steered answers are cached per subnet only"
     ;;
 *) e2e_die "unknown step '$step'" ;;
 esac
