@@ -346,7 +346,7 @@ e2e_start_pdns_pipe() {
         [[ $pp_cmd != *[\ ,]* ]] || e2e_die "no space or comma allowed in $pp_cmd (pipe connector)"
     fi
     e2e_start_pdns "$pp_portvar" "$pp_name" launch=remote \
-        "remote-connection-string=pipe:command=$pp_cmd,timeout=2000"
+        "remote-connection-string=pipe:command=$pp_cmd,timeout=5000"
 }
 
 # e2e_start_pdns_mxsteerd PORTVAR NAME MXSTEERD ZONEFILE...: pdns serving the zones through

@@ -21,7 +21,7 @@ const Record* first(const Zone& zone, std::string_view name, std::uint16_t type)
 
 } // namespace
 
-TEST_CASE("loader: records keep file, line and column; owners inherit and go relative") {
+TEST_CASE("loader: records keep file, line and column, and owners inherit and go relative") {
     auto r = load("$TTL 1h\n"                                   // 1
                   "@ IN SOA ns1 hostmaster ( 1 ; serial\n"      // 2
                   "     7200 3600 1209600 300 )\n"              // 3

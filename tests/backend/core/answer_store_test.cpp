@@ -43,7 +43,7 @@ TEST_CASE("answer store: ANY returns every record of the name, in zone order per
     CHECK(apex.find(R"("content":"\"v=spf1 mx -all\"")") != std::string_view::npos);
 }
 
-TEST_CASE("answer store: names match in any case; unknown names and types are empty") {
+TEST_CASE("answer store: names match in any case, and unknown names and types are empty") {
     const auto store = sample();
     CHECK(store.lookup("MX1.Example.COM.", "ANY") == store.lookup("mx1.example.com.", "ANY"));
     CHECK(store.lookup("nope.example.com.", "ANY") == "[]");

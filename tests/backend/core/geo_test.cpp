@@ -64,7 +64,7 @@ TEST_CASE("prefixes: host bits refused unless allowed, lengths checked per famil
     CHECK(to_string(prefix_of(*parse_address("2001:db8:ffff::1"), 33)) == "2001:db8:8000::/33");
 }
 
-TEST_CASE("the client is real-remote, else remote; /0 and pdns's own lookup know no client") {
+TEST_CASE("the client is real-remote, else remote, and /0 and pdns's own lookup know no client") {
     struct Case {
         const char* remote;
         const char* real_remote;

@@ -180,7 +180,7 @@ TEST_CASE("locator: longest prefix wins and the block spans neighbours of the sa
     }
 }
 
-TEST_CASE("locator: the database places unmatched clients; sibling blocks alike widen it") {
+TEST_CASE("locator: the database places unmatched clients, and sibling blocks alike widen it") {
     auto db = std::make_shared<TableDatabase>(std::vector<TableDatabase::Entry>{
         {net("192.0.2.0/25"), country("DE", "EU")},
         {net("192.0.2.128/25"), country("DE", "EU")}, // same country: the /24 is one answer
@@ -264,7 +264,7 @@ TEST_CASE("rule 1: never an empty MX set, whatever the client and health") {
     }
 }
 
-TEST_CASE("rule 2: the nearest pool first with equal preference; unhealthy re-ranked last") {
+TEST_CASE("rule 2: the nearest pool first with equal preference, unhealthy re-ranked last") {
     const Locator locator = networks_locator();
     struct Case {
         const char* client;
@@ -343,7 +343,7 @@ TEST_CASE("rule 3: fail open to the canonical set with the minimum TTL") {
           Decision::steered);
 }
 
-TEST_CASE("rule 4: relay networks get the canonical order; others' scope stays out of them") {
+TEST_CASE("rule 4: relay networks get the canonical order, and others' scope stays out of them") {
     GeographyConfig g = regions();
     g.networks = {{net("192.0.2.0/24"), 1}};
     const Locator locator{g};

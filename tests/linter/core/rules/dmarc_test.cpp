@@ -95,7 +95,7 @@ TEST_CASE("dmarc: a record that breaks the RFC 7489 section 6.4 syntax is invali
     }
 }
 
-TEST_CASE("dmarc: a version without its ';' swallows the next tag") {
+TEST_CASE("dmarc: a version without its semicolon swallows the next tag") {
     // "v=DMARC1 p=none" is one tag v with the value "DMARC1 p=none", and then p is missing.
     const auto found = run(dmarc_txt("v=DMARC1 p=none"), "dmarc-invalid");
     REQUIRE(found.size() == 2);
