@@ -260,4 +260,35 @@ contains "$work/steer.reply" '"content":"10 mx-us1.example.com."'
 kill "$daemon"
 wait "$daemon" || fail "mxsteerd exited $? on SIGTERM"
 daemon=
+echo "case: a changed MMDB reloads by itself; a broken one keeps the previous data serving"
+if [[ -f ${MXSTEER_GEO_DIR:-}/geolite2-country.mmdb ]]; then
+    cp "$MXSTEER_GEO_DIR/geolite2-country.mmdb" "$work/steer/geo.mmdb"
+    sed -e 's|^files = \["nets.txt"\]|files = []|' "$work/steer/mxsteer.toml" >"$work/steer/geo.toml"
+    cat >>"$work/steer/geo.toml" <<EOF
+[geoip]
+database = "geo.mmdb"
+default = "eu"
+countries = { US = "us" }
+EOF
+    sed -i 's|^listen = "unix:steer.sock"|listen = "unix:geo.sock"|' "$work/steer/geo.toml"
+    "$mxsteerd" --config "$work/steer/geo.toml" 2>"$work/geo.log" &
+    daemon=$!
+    wait_for "$work/geo.log" "msg=listening"
+    contains "$work/geo.log" 'msg="geo database opened"'
+    us_lookup=${lookup//192.0.2.0\/24/198.51.100.0\/24}
+    ask "$work/steer/geo.sock" "$us_lookup" >"$work/geo.reply"
+    contains "$work/geo.reply" '"content":"10 mx-us1.example.com."'
+    # Garbage renamed over the database (as geoipupdate replaces files): refused, old kept.
+    head -c 4096 /dev/urandom >"$work/steer/geo.new"
+    mv "$work/steer/geo.new" "$work/steer/geo.mmdb"
+    wait_for "$work/geo.log" "cannot open geo database"
+    wait_for "$work/geo.log" "reload failed, still serving the previous zones"
+    ask "$work/steer/geo.sock" "$us_lookup" >"$work/geo.reply"
+    contains "$work/geo.reply" '"content":"10 mx-us1.example.com."'
+    kill "$daemon"
+    wait "$daemon" || fail "mxsteerd exited $? on SIGTERM"
+    daemon=
+else
+    echo "skipped: MXSTEER_GEO_DIR has no geolite2-country.mmdb (the build writes it)"
+fi
 echo "PASS"
