@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <array>
 #include <filesystem>
 #include <fnmatch.h>
 
@@ -138,6 +140,27 @@ RuleSettings LintConfig::settings_for(std::string_view path) const {
         }
     }
     return out;
+}
+
+ConfigKind config_kind(std::string_view text) {
+    // The same guards as the parsers: anything they refuse is left to parse_lint_config().
+    if (text.size() > max_toml_bytes || toml_too_deep(text)) {
+        return ConfigKind::mxlint;
+    }
+    constexpr std::array<std::string_view, 7> mxsteer_keys{
+        "zones", "listen", "log_level", "regions", "networks", "geoip", "steer"};
+    try {
+        const toml::table root = toml::parse(text);
+        for (const auto& entry : root) {
+            if (std::find(mxsteer_keys.begin(), mxsteer_keys.end(), entry.first.str()) !=
+                mxsteer_keys.end()) {
+                return ConfigKind::mxsteer;
+            }
+        }
+    } catch (const toml::parse_error&) {
+        // Not TOML: parse_lint_config() reports where and why.
+    }
+    return ConfigKind::mxlint;
 }
 
 ConfigResult parse_lint_config(std::string_view text, const std::string& path) {

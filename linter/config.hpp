@@ -5,6 +5,7 @@
 #include "core/diagnostic.hpp"
 #include "core/lint.hpp"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,14 @@ struct ConfigResult {
     // Problems with file:line:col; rule is "config". Any entry makes the config unusable.
     std::vector<Diagnostic> errors;
 };
+
+// What `mxlint --config FILE` was given. mxlint's own config has only the top-level keys
+// `rules` and `files`; mxsteerd's mxsteer.toml has its own (`zones`, `listen`, `log_level`,
+// `regions`, `networks`, `geoip`, `steer`). A file with any of mxsteerd's keys is an
+// mxsteer.toml; any other file (also one that is not TOML, too large or nested too deeply) is
+// mxlint's, and parse_lint_config() reports what is wrong with it.
+enum class ConfigKind : std::uint8_t { mxlint, mxsteer };
+[[nodiscard]] ConfigKind config_kind(std::string_view text);
 
 // Parses config text; `path` is used in messages.
 [[nodiscard]] ConfigResult parse_lint_config(std::string_view text, const std::string& path);

@@ -4,7 +4,9 @@
 #include "core/lint.hpp"
 #include "core/name.hpp"
 #include "core/rule_table.hpp"
+#include "io/config_toml.hpp"
 #include "report.hpp"
+#include "steering.hpp"
 #include "zone_loader.hpp"
 
 #include <fmt/format.h>
@@ -24,6 +26,7 @@ constexpr std::string_view version = "0.1.0";
 
 constexpr std::string_view usage_text =
     R"(usage: mxlint [OPTIONS] FILE...
+       mxlint --config mxsteer.toml [OPTIONS] [FILE...]
        mxlint --list-rules
 
 Lint DNS zone files for what breaks mail: MX targets, null MX, SPF, DMARC, DKIM,
@@ -32,7 +35,11 @@ TLS-RPT, MTA-STS and DANE/TLSA.
 options:
   --origin NAME           zone origin (default: leading $ORIGIN, else the file name)
   --format FORMAT         text (default), json or sarif
-  --config FILE           TOML file with per-rule settings
+  --config FILE           TOML file with per-rule settings; or mxsteerd's mxsteer.toml
+                          (a file with a top-level zones, listen, log_level, regions,
+                          networks, geoip or steer key): then its Steering rules apply,
+                          pool members count as MX exchanges, and without FILE
+                          arguments its [[zones]] are linted
   --mta-sts-policy FILE   MTA-STS policy to check against the MX set
                           (default: X.mta-sts.txt beside X.zone)
   --assume-signed         the server signs the zone live (no DNSKEY in the file)
@@ -115,7 +122,7 @@ Options parse_args(int argc, char** argv) {
             usage_error(fmt::format("unknown option '{}'", arg));
         }
     }
-    if (o.files.empty()) {
+    if (o.files.empty() && !o.config) {
         usage_error("no zone file given");
     }
     return o;
@@ -132,29 +139,101 @@ std::optional<std::string> sibling_policy(const std::string& zone_file) {
     return std::nullopt;
 }
 
+// A zone file to lint: a FILE argument, or an mxsteer.toml [[zones]] entry.
+struct ZoneInput {
+    std::string path;
+    std::optional<std::string> origin; // canonical; else --origin, $ORIGIN or the file name
+};
+
+void print_config_error(const Diagnostic& d) {
+    fmt::print(stderr, "{}\n", mxsteer::io::format_config_error(d));
+}
+
 int run(const Options& o) {
     LintConfig config;
+    std::optional<SteeringInput> steering;
     if (o.config) {
-        ConfigResult loaded;
+        std::string text;
         try {
-            loaded = load_lint_config(*o.config);
+            text = read_text_file(*o.config);
         } catch (const std::system_error& e) {
             fmt::print(stderr, "mxlint: {}: {}\n", e.what(), e.code().message());
             return 2;
         }
-        if (!loaded.errors.empty()) {
-            for (const auto& d : loaded.errors) {
-                fmt::print(stderr, "{}:{}:{}: error: {}\n", d.file, d.line, d.column, d.message);
+        if (config_kind(text) == ConfigKind::mxsteer) {
+            SteeringLoad loaded = load_steering(text, *o.config);
+            if (!loaded.errors.empty()) {
+                for (const auto& d : loaded.errors) {
+                    print_config_error(d);
+                }
+                return 2;
             }
-            return 2;
+            steering = std::move(loaded.input);
+        } else {
+            ConfigResult loaded = parse_lint_config(text, *o.config);
+            if (!loaded.errors.empty()) {
+                for (const auto& d : loaded.errors) {
+                    fmt::print(stderr, "{}:{}:{}: error: {}\n", d.file, d.line, d.column,
+                               d.message);
+                }
+                return 2;
+            }
+            config = std::move(loaded.config);
         }
-        config = std::move(loaded.config);
+    }
+
+    std::vector<ZoneInput> inputs;
+    for (const auto& path : o.files) {
+        inputs.push_back(ZoneInput{path, std::nullopt});
+    }
+    if (inputs.empty() && steering) {
+        for (const auto& zone : steering->zones) {
+            inputs.push_back(ZoneInput{zone.file, zone.origin});
+        }
+    }
+    if (inputs.empty()) {
+        usage_error(steering ? fmt::format("no zone file given, and '{}' lists no zones", *o.config)
+                             : std::string{"no zone file given"});
+    }
+
+    LintOptions base;
+    base.assume_signed = o.assume_signed;
+    if (steering) {
+        base.steered = steered_exchanges(*steering);
     }
 
     int status = 0;
     ReportInput report;
     report.quiet = o.quiet;
-    for (const auto& path : o.files) {
+    // With a steering config every zone is kept until all are loaded: the steering binds to
+    // all of them at once. Without one, each zone is linted and dropped in turn.
+    std::vector<LoadResult> kept;
+    std::vector<std::string> kept_paths;
+    auto lint_zone = [&](LoadResult& loaded, const std::string& path) {
+        LintOptions options = base;
+        const auto policy_path = o.mta_sts_policy ? o.mta_sts_policy : sibling_policy(path);
+        if (policy_path) {
+            try {
+                options.mta_sts_policy =
+                    MtaStsPolicyText{*policy_path, read_text_file(*policy_path)};
+            } catch (const std::system_error& e) {
+                fmt::print(stderr, "mxlint: {}\n", e.what());
+                status = 2;
+                return;
+            }
+        }
+        std::vector<Diagnostic> found = run_rules(loaded.zone, options);
+        found.insert(found.end(), std::make_move_iterator(loaded.diagnostics.begin()),
+                     std::make_move_iterator(loaded.diagnostics.end()));
+        found = apply_settings(std::move(found), config.settings_for(path), loaded.suppressions);
+        sort_findings(found);
+        report.findings.insert(report.findings.end(), std::make_move_iterator(found.begin()),
+                               std::make_move_iterator(found.end()));
+        ++report.files;
+    };
+
+    for (const auto& input : inputs) {
+        const std::string& path = input.path;
         std::string text;
         try {
             text = read_text_file(path);
@@ -164,13 +243,13 @@ int run(const Options& o) {
             status = 2;
             continue;
         }
-        std::optional<std::string> origin;
-        if (o.origin) {
+        std::optional<std::string> origin = input.origin; // a config's: already canonical
+        if (!origin && o.origin) {
             origin = canonical_name(*o.origin);
             if (!origin) {
                 usage_error(fmt::format("--origin '{}' is not a domain name", *o.origin));
             }
-        } else {
+        } else if (!origin) {
             origin = implied_origin(text, path);
         }
         if (!origin) {
@@ -182,32 +261,42 @@ int run(const Options& o) {
             continue;
         }
 
-        LintOptions options;
-        options.assume_signed = o.assume_signed;
-        const auto policy_path = o.mta_sts_policy ? o.mta_sts_policy : sibling_policy(path);
-        if (policy_path) {
-            try {
-                options.mta_sts_policy =
-                    MtaStsPolicyText{*policy_path, read_text_file(*policy_path)};
-            } catch (const std::system_error& e) {
-                fmt::print(stderr, "mxlint: {}\n", e.what());
-                status = 2;
-                continue;
-            }
-        }
-
         LoadResult loaded = load_zone_file(path, text, *origin);
         // The zone holds all it needs; the file text is the largest single block in memory.
         text.clear();
         text.shrink_to_fit();
-        std::vector<Diagnostic> found = run_rules(loaded.zone, options);
-        found.insert(found.end(), std::make_move_iterator(loaded.diagnostics.begin()),
-                     std::make_move_iterator(loaded.diagnostics.end()));
-        found = apply_settings(std::move(found), config.settings_for(path), loaded.suppressions);
-        sort_findings(found);
-        report.findings.insert(report.findings.end(), std::make_move_iterator(found.begin()),
-                               std::make_move_iterator(found.end()));
-        ++report.files;
+        if (steering) {
+            kept.push_back(std::move(loaded));
+            kept_paths.push_back(path);
+        } else {
+            lint_zone(loaded, path);
+        }
+    }
+
+    if (steering) {
+        std::vector<const Zone*> zones;
+        for (const auto& loaded : kept) {
+            zones.push_back(&loaded.zone);
+        }
+        SteeringCheck checked = check_steering(*steering, zones);
+        for (const auto& d : checked.config_notes) {
+            print_config_error(d);
+        }
+        for (const auto& d : checked.config_errors) {
+            print_config_error(d);
+        }
+        if (!checked.config_errors.empty()) {
+            return 2;
+        }
+        for (std::size_t i = 0; i < kept.size(); ++i) {
+            lint_zone(kept[i], kept_paths[i]);
+        }
+        report.findings.insert(report.findings.end(),
+                               std::make_move_iterator(checked.findings.begin()),
+                               std::make_move_iterator(checked.findings.end()));
+        // One list in file, line, column order: the config's findings sit beside the zones'.
+        report.findings = drop_duplicate_findings(std::move(report.findings));
+        sort_findings(report.findings);
     }
 
     std::string out;

@@ -29,6 +29,15 @@ Diagnostic make_zone_finding(std::string_view rule, const Zone& zone, std::strin
                       std::move(message)};
 }
 
+Diagnostic make_steered_finding(std::string_view rule, std::string_view owner,
+                                const SteeredExchange& member, std::string message) {
+    const RuleInfo* info = find_rule(rule);
+    return Diagnostic{std::string{rule}, info != nullptr ? info->severity : Severity::error,
+                      member.file,       member.line,
+                      member.column,     std::string{owner},
+                      std::move(message)};
+}
+
 void sort_findings(std::vector<Diagnostic>& findings) {
     std::stable_sort(findings.begin(), findings.end(), [](const auto& a, const auto& b) {
         return std::tie(a.file, a.line, a.column, a.rule) <

@@ -13,7 +13,7 @@ namespace {
 
 using enum Severity;
 
-constexpr std::array<RuleInfo, 39> rules{{
+constexpr std::array<RuleInfo, 44> rules{{
     // Input
     {"parse-error", error, "RFC 1035 §5.1", "the file cannot be read as a master file"},
     {"zone-missing-soa", error, "RFC 1035 §5.2", "no SOA record at the zone apex"},
@@ -80,6 +80,16 @@ constexpr std::array<RuleInfo, 39> rules{{
     {"spf-missing", info, "RFC 7208 §3", "a mail domain publishes no SPF record"},
     {"dmarc-missing", info, "RFC 7489 §6.1", "a mail domain publishes no DMARC record"},
     {"mta-sts-missing", info, "RFC 8461 §3.1", "a mail domain publishes no MTA-STS record"},
+    // Steering (zone + mxsteer.toml): checked by mxsteerd, and by mxlint --config mxsteer.toml.
+    // Appended, so that the SARIF ruleIndex of every earlier rule stays the same.
+    {"steer-unknown-name", error, "",
+     "a steered name or pool exchange that the zones do not contain or cannot resolve offline"},
+    {"steer-empty-pool", error, "", "a steering pool, or a region's pool list, is empty"},
+    {"steer-null-mx", error, "", "steering is configured for a name that publishes a null MX"},
+    {"steer-unknown-region", error, "",
+     "a network, country or topology entry names a region that is not defined"},
+    {"steer-overlapping-networks", warning, "",
+     "two network entries of different regions overlap without one being more specific"},
 }};
 
 } // namespace

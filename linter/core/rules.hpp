@@ -5,6 +5,8 @@
 #include "diagnostic.hpp"
 #include "zone.hpp"
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,11 +20,26 @@ struct MtaStsPolicyText {
     std::string text;
 };
 
+// An exchange that MX steering (mxsteerd's [[steer.pools]]) may hand out for an owner, and
+// where the steering config names it. Findings about it are reported there, not in the zone.
+struct SteeredExchange {
+    std::string exchange; // canonical: lowercase, absolute
+    std::string file;     // the config file
+    std::uint32_t line = 0;
+    std::uint32_t column = 0;
+};
+
 struct LintOptions {
     // The zone is signed live by the server (pdns with DNSSEC), so a missing DNSKEY in the
     // file does not mean "unsigned" (RFC 7672 §2.2).
     bool assume_signed = false;
     std::optional<MtaStsPolicyText> mta_sts_policy;
+    // Steered owner (canonical) -> the exchanges its pools may give a client, in config order.
+    // RULES.md "Steering": every exchange any client can be given is part of the owner's MX
+    // set, so the MX, MTA-STS and DANE rules judge these with the zone's MX records. Owners
+    // outside the zone being linted are ignored; a member that the owner's MX records already
+    // name is judged at that record only.
+    std::map<std::string, std::vector<SteeredExchange>, std::less<>> steered;
 };
 
 // A finding at a record, with the rule's default severity.
@@ -31,6 +48,9 @@ struct LintOptions {
 // A finding about the zone as a whole, anchored at its first file.
 [[nodiscard]] Diagnostic make_zone_finding(std::string_view rule, const Zone& zone,
                                            std::string message);
+// A finding about a steered exchange of `owner`, at the config position that names it.
+[[nodiscard]] Diagnostic make_steered_finding(std::string_view rule, std::string_view owner,
+                                              const SteeredExchange& member, std::string message);
 
 // Input: zone-missing-soa, cname-and-other-data.
 [[nodiscard]] std::vector<Diagnostic> check_input(const Zone& zone, const LintOptions& options);
@@ -67,5 +87,14 @@ struct MxTarget {
 // root; deduplicated, in zone order.
 [[nodiscard]] std::vector<MxTarget> mx_targets(const Zone& zone,
                                                std::optional<std::string_view> owner = {});
+
+// The steered exchanges of `owner` (canonical) that its MX records do not already name: the
+// members that widen its MX set, deduplicated (first position wins), in config order. Empty
+// when `owner` is not steered, is not in the zone or is below a cut.
+[[nodiscard]] std::vector<const SteeredExchange*>
+steered_members(const Zone& zone, const LintOptions& options, std::string_view owner);
+// A short phrase naming a steered exchange in messages:
+// "steering pool member 'mx3.example.com.' of 'example.com.'".
+[[nodiscard]] std::string describe_member(std::string_view owner, const SteeredExchange& member);
 
 } // namespace mxsteer::lint

@@ -91,6 +91,74 @@ config)
     contains err "bad.toml:2:19: error: rules.mx-target-cname must be \"off\", \"info\", \"warning\" or \"error\", got 'loud'"
     expect 2 "$mxlint" --config missing.toml errors.example.com.zone
     contains err "cannot open 'missing.toml'"
+    # An mxlint config lints only FILE arguments.
+    expect 2 "$mxlint" --config off.toml
+    contains err "no zone file given"
+    ;;
+steer_example)
+    # examples/mxsteer.toml and its zones (zones/) are clean, with and without FILE arguments.
+    example=../../../examples/mxsteer.toml
+    expect 0 "$mxlint" --strict --config "$example"
+    contains out "3 files checked: 0 errors, 0 warnings"
+    expect 0 "$mxlint" --strict --config "$example" ../../../zones/example.com.zone
+    contains out "1 file checked: 0 errors, 0 warnings"
+    expect 0 "$mxlint" --strict --format json --config "$example"
+    contains out '"summary":{"files":3,"errors":0,"warnings":0'
+    # The steering binds to the zones being linted: without example.com, its steered name and
+    # pool members are unknown.
+    expect 1 "$mxlint" --config "$example" ../../../zones/example.org.zone
+    contains out "mxsteer.toml:102:1: error: steered name 'example.com.' is in no served zone [steer-unknown-name]"
+    ;;
+steer_no_address)
+    # A pool member without an address: reported once, as the zone rule, at the config line.
+    expect 1 "$mxlint" --config steer/pool_no_address.invalid.toml
+    contains out "steer/pool_no_address.invalid.toml:12:37: error: steering pool member 'mx-eu9.example.com.' of 'example.com.' does not exist in the zone [mx-target-no-address]"
+    if grep -qF "[steer-unknown-name]" "$work/out"; then
+        fail "the member is reported twice: $(cat "$work/out")"
+    fi
+    expect 1 "$mxlint" --format sarif --config steer/pool_no_address.invalid.toml
+    contains out '"ruleId":"mx-target-no-address","ruleIndex":4,"level":"error"'
+    contains out '"uri":"steer/pool_no_address.invalid.toml","uriBaseId":"%SRCROOT%"},"region":{"startLine":12,"startColumn":37}'
+    ;;
+steer_mta_sts)
+    # A pool member of example.org. that its policy (zones/example.org.mta-sts.txt) leaves out.
+    expect 1 "$mxlint" --config steer/pool_not_in_policy.invalid.toml
+    contains out "steer/pool_not_in_policy.invalid.toml:13:34: error: cannot deliver to steering pool member 'mx-eu1.example.com.' of 'example.org.' under MTA-STS mode 'enforce'"
+    contains out "[mta-sts-mx-not-covered]"
+    contains out "2 files checked: 1 error, 0 warnings"
+    ;;
+steer_dane)
+    # A pool member without TLSA beside exchanges with TLSA: a warning, so --strict fails.
+    expect 0 "$mxlint" --config steer/pool_no_tlsa.invalid.toml
+    contains out "steer/pool_no_tlsa.invalid.toml:13:39: warning: cannot protect mail for 'dane.example.net.' to steering pool member 'mx3.dane.example.net.' of 'dane.example.net.' with DANE"
+    contains out "[dane-partial-mx-coverage]"
+    expect 1 "$mxlint" --strict --config steer/pool_no_tlsa.invalid.toml
+    # The same zone without steering has no such finding.
+    expect 0 "$mxlint" --strict steer/dane.example.net.zone
+    ;;
+steer_unknown_region)
+    expect 1 "$mxlint" --config steer/unknown_region.invalid.toml
+    contains out "steer/unknown_region.invalid.toml:10:21: error: network 198.51.100.0/24 names region 'mars', which no [[regions]] entry defines [steer-unknown-region]"
+    expect 1 "$mxlint" --format json --config steer/unknown_region.invalid.toml
+    contains out '{"rule":"steer-unknown-region","severity":"error","file":"steer/unknown_region.invalid.toml","line":10,"column":21,'
+    ;;
+steer_config_errors)
+    # Errors in the config or its networks files: exit 2, each at file:line:col.
+    expect 2 "$mxlint" --config steer/networks_file.invalid.toml
+    contains err "steer/bad.networks.txt:3:1: error: expected a CIDR block like 192.0.2.0/24"
+    contains err "steer/missing.networks.txt: error: cannot read networks file"
+    expect 2 "$mxlint" --config steer/ttl.invalid.toml
+    contains err "steer/ttl.invalid.toml:10:11: error: ttl_min (600) is larger than ttl_max (60)"
+    expect 2 "$mxlint" --config steer/no_zones.invalid.toml
+    contains err "no zone file given, and 'steer/no_zones.invalid.toml' lists no zones"
+    # Keys of both configs: read as mxsteer.toml, which has no 'rules'.
+    printf '[rules]\nmx-single = "off"\n\n[[zones]]\nfile = "clean.example.com.zone"\n' >"$work/mixed.toml"
+    expect 2 "$mxlint" --config "$work/mixed.toml" clean.example.com.zone
+    contains err "mixed.toml:1:2: error: unknown key 'rules'"
+    # A hostile file: binary noise is not TOML, and is reported as before.
+    head -c 4096 /dev/urandom >"$work/noise.toml"
+    expect 2 "$mxlint" --config "$work/noise.toml" clean.example.com.zone
+    contains err "noise.toml:"
     ;;
 suppression)
     # '; mxlint: disable=...' on the line above and on the same line.
@@ -106,7 +174,9 @@ list_rules)
         dkim-key-too-short dkim-key-weak tlsrpt-invalid mta-sts-txt-invalid \
         mta-sts-multiple-records mta-sts-host-missing mta-sts-policy-invalid \
         mta-sts-mx-not-covered tlsa-bad-digest-length tlsa-unknown-params \
-        tlsa-pkix-usage-smtp tlsa-without-dnssec tlsa-orphan dane-partial-mx-coverage; do
+        tlsa-pkix-usage-smtp tlsa-without-dnssec tlsa-orphan dane-partial-mx-coverage \
+        steer-unknown-name steer-empty-pool steer-null-mx steer-unknown-region \
+        steer-overlapping-networks; do
         grep -q "^$id " "$work/out" || fail "--list-rules lacks $id"
     done
     ;;

@@ -15,6 +15,9 @@
 #     and show mxlint's message; `git commit` through the installed hook must be refused.
 #  3. `pre-commit try-repo <clone> mxlint --all-files`: the same verdicts without a config file.
 #  4. the `repo: local` variant shown (commented out) in the example config.
+#  5. the steering hook of README.md (`mxlint --config mxsteer.toml`, pass_filenames: false) on
+#     examples/mxsteer.toml and zones/: passes, passes when one zone changes, fails at the
+#     config's line for a pool member without an address.
 # The hook is `language: system` (see .pre-commit-hooks.yaml), so mxlint goes on PATH here.
 set -euo pipefail
 source "$(dirname -- "$0")/common.sh"
@@ -165,6 +168,53 @@ sed -i 's/^        IN MX   10 mx1$/        IN MX   10 mail/' zones/example.net.z
 git add zones/example.net.zone
 run_expect 1 run.txt pre-commit run --all-files --color never || true
 expect_in run.txt "[mx-target-cname]" "repo: local shows mxlint's rule id"
+
+# 5. The steering hook shown in README.md ("### pre-commit"): mxlint --config mxsteer.toml over
+#    the config and all its zones, whenever one of them changes (pass_filenames: false).
+check "the README's steering hook passes on examples/mxsteer.toml and zones/"
+steer_project=$TMP/steer-project
+git init --quiet "$steer_project"
+mkdir -p "$steer_project/zones"
+cp -- "$SRC"/zones/*.zone "$steer_project/zones/"
+cp -- "$SRC"/zones/*.mta-sts.txt "$steer_project/zones/" 2>/dev/null || true
+# The example's zones are ../zones/ from examples/; here they are zones/ beside the config.
+sed 's|"\.\./zones/|"zones/|' "$SRC/examples/mxsteer.toml" >"$steer_project/mxsteer.toml"
+steer_hook=$(awk '/^### pre-commit/ { p = 1 } p && /^```yaml/ { y = 1; next } y && /^```/ { exit } y' \
+    "$SRC/README.md")
+cd "$steer_project"
+if [[ -z $steer_hook ]]; then
+    fail "no yaml block under '### pre-commit' in README.md"
+else
+    { echo "repos:"; printf '%s\n' "$steer_hook"; } >.pre-commit-config.yaml
+    indent <.pre-commit-config.yaml
+    git add .pre-commit-config.yaml mxsteer.toml zones
+    run_expect 0 validate.txt pre-commit validate-config .pre-commit-config.yaml || true
+    if run_expect 0 run.txt pre-commit run --all-files --color never; then
+        expect_in run.txt "mxlint (steering)" "the steering hook ran"
+        expect_in run.txt "Passed" "pre-commit says Passed"
+    fi
+
+    check "a commit that changes one zone still checks the steering against every zone"
+    git commit --quiet -m "steering config and zones"
+    printf '; touched\n' >>zones/example.org.zone
+    git add zones/example.org.zone
+    run_expect 0 run.txt pre-commit run --color never || true
+
+    check "a pool member without an address fails at the config's line and column"
+    # mx-ap1 is named at mxsteer.toml:130:14 (examples/mxsteer.toml, same lines).
+    sed -i 's/"mx-ap1\.example\.com\."/"mx-ap9.example.com."/' mxsteer.toml
+    git add mxsteer.toml
+    run_expect 1 run.txt pre-commit run --color never || true
+    expect_in run.txt "Failed" "pre-commit says Failed"
+    if grep -Eq "^mxsteer\.toml:130:14: error: steering pool member 'mx-ap9\.example\.com\.' of 'example\.com\.' does not exist in the zone \[mx-target-no-address\]" run.txt; then
+        pass "mxlint names mxsteer.toml:130:14, the member and the rule"
+    else
+        fail "no 'mxsteer.toml:130:14: error: steering pool member 'mx-ap9.example.com.' ...' in the output"
+    fi
+    run_expect 0 install.txt pre-commit install || true
+    run_expect 1 commit.txt git commit --quiet -m "steer to mx-ap9" || true
+    expect_in commit.txt "[mx-target-no-address]" "the commit hook refuses the config"
+fi
 
 check "pre-commit did not touch the network: every hook repository is a local path"
 if [[ -f $PRE_COMMIT_HOME/db.db ]] && command -v sqlite3 >/dev/null; then

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
+#include <string_view>
 #include <system_error>
 
 using namespace mxsteer::lint;
@@ -97,4 +99,41 @@ TEST_CASE("config: errors say where and what was expected") {
 
 TEST_CASE("config: a missing file is an I/O error") {
     CHECK_THROWS_AS((void)load_lint_config("/nonexistent/mxlint.toml"), std::system_error);
+}
+
+TEST_CASE("config: --config tells mxlint.toml from mxsteer.toml by the top-level keys") {
+    struct Row {
+        std::string_view text;
+        ConfigKind kind;
+    };
+    const Row rows[] = {
+        {"[rules]\nmx-single = \"off\"\n", ConfigKind::mxlint},
+        {"[[files]]\nmatch = \"*.zone\"\n", ConfigKind::mxlint},
+        {"", ConfigKind::mxlint},
+        {"# only a comment\n", ConfigKind::mxlint},
+        // Any key of mxsteerd's config makes it an mxsteer.toml.
+        {"zones = [\"example.com.zone\"]\n", ConfigKind::mxsteer},
+        {"listen = \"pipe\"\n", ConfigKind::mxsteer},
+        {"log_level = \"info\"\n", ConfigKind::mxsteer},
+        {"[[regions]]\nname = \"eu\"\n", ConfigKind::mxsteer},
+        {"[networks]\n\"192.0.2.0/24\" = \"eu\"\n", ConfigKind::mxsteer},
+        {"[geoip]\ndefault = \"eu\"\n", ConfigKind::mxsteer},
+        {"[[steer]]\nname = \"example.com.\"\n", ConfigKind::mxsteer},
+        // Mixed: read as mxsteer.toml, whose parser reports 'rules' as an unknown key.
+        {"[rules]\nmx-single = \"off\"\n[[steer]]\nname = \"example.com.\"\n", ConfigKind::mxsteer},
+        // A key nested below another table is not top-level.
+        {"[rules]\nsteer = \"off\"\n", ConfigKind::mxlint},
+        // Not TOML: left to parse_lint_config(), which says where.
+        {"zones = [\n", ConfigKind::mxlint},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.text);
+        CHECK(config_kind(row.text) == row.kind);
+    }
+    // Nested past the guard's limit: refused unparsed, as parse_lint_config() refuses it.
+    std::string deep = "steer";
+    for (int i = 0; i < 70; ++i) {
+        deep += ".a";
+    }
+    CHECK(config_kind(deep + " = 1\n") == ConfigKind::mxlint);
 }

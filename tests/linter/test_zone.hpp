@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,22 @@ inline std::vector<Diagnostic> with_prefix(const std::vector<Diagnostic>& all,
     std::copy_if(all.begin(), all.end(), std::back_inserter(out),
                  [&](const Diagnostic& d) { return d.rule.starts_with(prefix); });
     return out;
+}
+
+// `options` plus steering: `owner` may be given each of `exchanges`, which "mxsteer.toml"
+// names on lines 20, 21, ... at column 15 (as in `exchanges = ["mx3.example.com.", ...]`).
+inline constexpr std::string_view steer_file = "mxsteer.toml";
+inline constexpr std::uint32_t steer_first_line = 20;
+inline constexpr std::uint32_t steer_column = 15;
+inline LintOptions steering(const std::string& owner, const std::vector<std::string>& exchanges,
+                            LintOptions options = {}) {
+    auto& members = options.steered[owner];
+    for (const auto& exchange : exchanges) {
+        members.push_back(SteeredExchange{
+            exchange, std::string{steer_file},
+            steer_first_line + static_cast<std::uint32_t>(members.size()), steer_column});
+    }
+    return options;
 }
 
 inline bool contains(const std::string& text, std::string_view part) {

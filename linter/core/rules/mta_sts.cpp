@@ -264,31 +264,45 @@ std::vector<Diagnostic> check_mta_sts(const Zone& zone, const LintOptions& optio
         // testing mode it only reports; none asks for nothing.
         if (parsed.policy && parsed.policy->mode != MtaStsMode::none) {
             const auto& policy = *parsed.policy;
-            // The policy is the apex domain's: MX records of subdomains answer to the
-            // policies of those subdomains (RFC 8461 §3.3).
-            for (const auto& target : mx_targets(zone, zone.origin())) {
-                const std::string& exchange = target.exchange;
-                const bool covered = std::any_of(
-                    policy.mx_patterns.begin(), policy.mx_patterns.end(),
-                    [&](const std::string& p) { return mx_pattern_matches(p, exchange); });
-                if (covered) {
-                    continue;
+            // Why senders refuse (enforce) or report (testing) the exchange named `who`, or
+            // nullopt when a pattern matches it.
+            auto not_covered = [&](const std::string& exchange,
+                                   std::string_view who) -> std::optional<std::string> {
+                if (std::any_of(
+                        policy.mx_patterns.begin(), policy.mx_patterns.end(),
+                        [&](const std::string& p) { return mx_pattern_matches(p, exchange); })) {
+                    return std::nullopt;
                 }
-                auto message =
-                    policy.mode == MtaStsMode::enforce
-                        ? fmt::format("cannot deliver to {} under MTA-STS mode 'enforce': no mx "
-                                      "pattern in '{}' matches it",
-                                      quoted(exchange), escape_bytes(policy_text.file))
-                        : fmt::format("cannot validate {} under MTA-STS mode 'testing': no mx "
-                                      "pattern in '{}' matches it, so senders report failures "
-                                      "and enforce mode would refuse it",
-                                      quoted(exchange), escape_bytes(policy_text.file));
-                auto finding = make_finding("mta-sts-mx-not-covered", zone, *target.record,
-                                            std::move(message));
+                return policy.mode == MtaStsMode::enforce
+                           ? fmt::format("cannot deliver to {} under MTA-STS mode 'enforce': no "
+                                         "mx pattern in '{}' matches it",
+                                         who, escape_bytes(policy_text.file))
+                           : fmt::format("cannot validate {} under MTA-STS mode 'testing': no mx "
+                                         "pattern in '{}' matches it, so senders report failures "
+                                         "and enforce mode would refuse it",
+                                         who, escape_bytes(policy_text.file));
+            };
+            auto add = [&](Diagnostic finding) {
                 if (policy.mode == MtaStsMode::testing) {
                     finding.severity = Severity::warning;
                 }
                 out.push_back(std::move(finding));
+            };
+            // The policy is the apex domain's: MX records of subdomains answer to the
+            // policies of those subdomains (RFC 8461 §3.3).
+            for (const auto& target : mx_targets(zone, zone.origin())) {
+                if (auto message = not_covered(target.exchange, quoted(target.exchange))) {
+                    add(make_finding("mta-sts-mx-not-covered", zone, *target.record,
+                                     std::move(*message)));
+                }
+            }
+            // RULES.md "Steering": an exchange steering may give a client is in the MX set.
+            for (const SteeredExchange* member : steered_members(zone, options, zone.origin())) {
+                if (auto message =
+                        not_covered(member->exchange, describe_member(zone.origin(), *member))) {
+                    add(make_steered_finding("mta-sts-mx-not-covered", zone.origin(), *member,
+                                             std::move(*message)));
+                }
             }
         }
     }

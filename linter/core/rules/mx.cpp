@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: MIT
 #include "../name.hpp"
 #include "../rules.hpp"
+#include "../text.hpp"
 
 #include <fmt/format.h>
 
@@ -74,7 +75,100 @@ struct MxRecord {
     MxRdata mx;
 };
 
+struct Problem {
+    std::string_view rule;
+    std::string message;
+};
+
+// What is wrong with one (non-null) exchange of an MX set. `who()` names it in messages ("MX
+// exchange 'mx1.example.com.'"), called only for a finding; `holder` is what to repoint ("the
+// MX", "the pool"). An exchange outside the zone is not reported again once it is in
+// `out_of_zone_reported`.
+template <class Who>
+std::vector<Problem>
+exchange_problems(const Zone& zone, const std::string& exchange, const Who& who,
+                  std::string_view holder,
+                  const std::set<std::string, std::less<>>& out_of_zone_reported) {
+    std::vector<Problem> out;
+    // RFC 1035 §3.3.9 / RFC 5321 §5.1: the exchange is a host name, never an address.
+    if (auto ip = ipv4_literal(exchange, zone.origin())) {
+        const bool relative = exchange != *ip + ".";
+        out.push_back(
+            {"mx-target-is-ip",
+             relative
+                 ? fmt::format("{} is the IPv4 address {} written without a final dot; an "
+                               "exchange must be a host name",
+                               who(), *ip)
+                 : fmt::format("{} is an IPv4 address; an exchange must be a host name", who())});
+        return out;
+    }
+    if (!zone.in_zone(exchange) || zone.below_cut(exchange)) {
+        if (out_of_zone_reported.contains(exchange)) {
+            return out;
+        }
+        out.push_back({"mx-target-out-of-zone",
+                       fmt::format("{} is outside the zone '{}' and cannot be verified offline",
+                                   who(), zone.origin())});
+        return out;
+    }
+    if (looks_like_missing_dot(exchange, zone.origin()) && !zone.exists(exchange)) {
+        out.push_back(
+            {"name-missing-trailing-dot",
+             fmt::format("{} looks like '{}.' without its final dot", who(),
+                         exchange.substr(0, exchange.size() - zone.origin().size() - 1))});
+    }
+    // RFC 2181 §10.3: the exchange must not be an alias. A wildcard CNAME that would
+    // synthesise the name counts too (RFC 4592 §4.3).
+    std::string source = exchange;
+    std::string via;
+    if (!zone.exists(exchange)) {
+        if (auto wildcard = zone.covering_wildcard(exchange)) {
+            source = *wildcard;
+            via = fmt::format(" (through the wildcard '{}')", *wildcard);
+        }
+    }
+    if (zone.has_type(source, rrtype::cname)) {
+        out.push_back({"mx-target-cname",
+                       fmt::format("{} is an alias (CNAME){}; point {} at the canonical name",
+                                   who(), via, holder)});
+        return out;
+    }
+    // RFC 5321 §5.1: the exchange needs an address record.
+    if (!zone.has_type(source, rrtype::a) && !zone.has_type(source, rrtype::aaaa)) {
+        out.push_back({"mx-target-no-address",
+                       zone.exists(source)
+                           ? fmt::format("{}{} exists but has no A or AAAA record", who(), via)
+                           : fmt::format("{} does not exist in the zone", who())});
+    }
+    return out;
+}
+
 } // namespace
+
+std::vector<const SteeredExchange*> steered_members(const Zone& zone, const LintOptions& options,
+                                                    std::string_view owner) {
+    std::vector<const SteeredExchange*> out;
+    const auto it = options.steered.find(owner);
+    if (it == options.steered.end() || !zone.in_zone(owner) || zone.below_cut(owner)) {
+        return out;
+    }
+    const auto canonical = mx_targets(zone, owner);
+    for (const SteeredExchange& member : it->second) {
+        const auto named = [&](std::string_view exchange) { return exchange == member.exchange; };
+        if (std::any_of(canonical.begin(), canonical.end(),
+                        [&](const MxTarget& t) { return named(t.exchange); }) ||
+            std::any_of(out.begin(), out.end(),
+                        [&](const SteeredExchange* m) { return named(m->exchange); })) {
+            continue;
+        }
+        out.push_back(&member);
+    }
+    return out;
+}
+
+std::string describe_member(std::string_view owner, const SteeredExchange& member) {
+    return fmt::format("steering pool member {} of {}", quoted(member.exchange), quoted(owner));
+}
 
 std::vector<MxTarget> mx_targets(const Zone& zone, std::optional<std::string_view> owner) {
     std::vector<MxTarget> out;
@@ -117,7 +211,7 @@ std::vector<MailDomain> mail_domains(const Zone& zone) {
     return out;
 }
 
-std::vector<Diagnostic> check_mx(const Zone& zone, const LintOptions& /*options*/) {
+std::vector<Diagnostic> check_mx(const Zone& zone, const LintOptions& options) {
     std::vector<Diagnostic> out;
     // The decodable MX records grouped by owner (name index order), in zone order within an
     // owner: a stable sort rather than a map of vectors.
@@ -133,7 +227,29 @@ std::vector<Diagnostic> check_mx(const Zone& zone, const LintOptions& /*options*
     std::stable_sort(all.begin(), all.end(), [](const MxRecord& a, const MxRecord& b) {
         return a.record->name < b.record->name;
     });
+    // An exchange outside the zone is reported once, where it is first seen.
     std::set<std::string, std::less<>> out_of_zone_reported;
+    auto reported_before = [&](const Problem& problem, const std::string& exchange) {
+        return problem.rule == "mx-target-out-of-zone" &&
+               !out_of_zone_reported.insert(exchange).second;
+    };
+    std::set<std::string, std::less<>> checked; // steered owners whose members were checked
+    // RULES.md "Steering": the exchanges steering may add to `owner`'s MX set need what an MX
+    // exchange needs; findings point at the config line that names them.
+    auto check_members = [&](std::string_view owner) {
+        for (const SteeredExchange* member : steered_members(zone, options, owner)) {
+            const auto who = [&] { return describe_member(owner, *member); };
+            for (auto& problem :
+                 exchange_problems(zone, member->exchange, who, "the pool", out_of_zone_reported)) {
+                if (reported_before(problem, member->exchange)) {
+                    continue;
+                }
+                out.push_back(
+                    make_steered_finding(problem.rule, owner, *member, std::move(problem.message)));
+            }
+        }
+        checked.insert(std::string{owner});
+    };
 
     for (std::size_t begin = 0, end = 0; begin < all.size(); begin = end) {
         end = begin + 1;
@@ -164,70 +280,36 @@ std::vector<Diagnostic> check_mx(const Zone& zone, const LintOptions& /*options*
                 }
                 continue;
             }
-            // RFC 1035 §3.3.9 / RFC 5321 §5.1: the exchange is a host name, never an address.
-            if (auto ip = ipv4_literal(exchange, zone.origin())) {
-                const bool relative = exchange != *ip + ".";
-                out.push_back(make_finding(
-                    "mx-target-is-ip", zone, *record,
-                    relative ? fmt::format("MX exchange '{}' is the IPv4 address {} written "
-                                           "without a final dot; an exchange must be a host name",
-                                           exchange, *ip)
-                             : fmt::format("MX exchange '{}' is an IPv4 address; an exchange "
-                                           "must be a host name",
-                                           exchange)));
-                continue;
-            }
-            if (!zone.in_zone(exchange) || zone.below_cut(exchange)) {
-                if (out_of_zone_reported.insert(exchange).second) {
-                    out.push_back(make_finding(
-                        "mx-target-out-of-zone", zone, *record,
-                        fmt::format("MX exchange '{}' is outside the zone '{}' and cannot be "
-                                    "verified offline",
-                                    exchange, zone.origin())));
+            const auto who = [&] { return fmt::format("MX exchange '{}'", exchange); };
+            for (auto& problem :
+                 exchange_problems(zone, exchange, who, "the MX", out_of_zone_reported)) {
+                if (reported_before(problem, exchange)) {
+                    continue;
                 }
-                continue;
-            }
-            if (looks_like_missing_dot(exchange, zone.origin()) && !zone.exists(exchange)) {
-                out.push_back(make_finding(
-                    "name-missing-trailing-dot", zone, *record,
-                    fmt::format("MX exchange '{}' looks like '{}.' without its final dot", exchange,
-                                exchange.substr(0, exchange.size() - zone.origin().size() - 1))));
-            }
-            // RFC 2181 §10.3: the exchange must not be an alias. A wildcard CNAME that would
-            // synthesise the name counts too (RFC 4592 §4.3).
-            std::string source = exchange;
-            std::string via;
-            if (!zone.exists(exchange)) {
-                if (auto wildcard = zone.covering_wildcard(exchange)) {
-                    source = *wildcard;
-                    via = fmt::format(" (through the wildcard '{}')", *wildcard);
-                }
-            }
-            if (zone.has_type(source, rrtype::cname)) {
-                out.push_back(make_finding(
-                    "mx-target-cname", zone, *record,
-                    fmt::format("MX exchange '{}' is an alias (CNAME){}; point the MX at the "
-                                "canonical name",
-                                exchange, via)));
-                continue;
-            }
-            // RFC 5321 §5.1: the exchange needs an address record.
-            if (!zone.has_type(source, rrtype::a) && !zone.has_type(source, rrtype::aaaa)) {
-                const bool exists = zone.exists(source);
-                out.push_back(make_finding(
-                    "mx-target-no-address", zone, *record,
-                    exists ? fmt::format("MX exchange '{}'{} exists but has no A or AAAA record",
-                                         exchange, via)
-                           : fmt::format("MX exchange '{}' does not exist in the zone", exchange)));
+                out.push_back(
+                    make_finding(problem.rule, zone, *record, std::move(problem.message)));
             }
         }
+        bool steered = false;
+        if (!options.steered.empty()) {
+            steered = !steered_members(zone, options, owner).empty();
+            check_members(owner);
+        }
         // Advice: a second exchange keeps mail flowing while one is down (RFC 5321 §5.1).
-        if (set.size() == 1 && null_count == 0) {
+        // Steering pool members beyond the MX records count as exchanges (RULES.md "Steering").
+        if (set.size() == 1 && null_count == 0 && !steered) {
             out.push_back(make_finding(
                 "mx-single", zone, *set.front().record,
                 fmt::format("'{}' has a single MX exchange; a second one keeps mail flowing "
                             "while it is down",
                             owner)));
+        }
+    }
+    // Steered owners without MX records here (the steering check reports that) still have
+    // their members checked.
+    for (const auto& entry : options.steered) {
+        if (!checked.contains(entry.first)) {
+            check_members(entry.first);
         }
     }
     return out;

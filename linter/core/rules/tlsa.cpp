@@ -105,6 +105,12 @@ std::vector<Diagnostic> check_tlsa(const Zone& zone, const LintOptions& options)
             for (const auto& target : exchanges) {
                 exchange_set.insert(target.exchange);
             }
+            // RULES.md "Steering": pool members are exchanges that clients can be given.
+            for (const auto& entry : options.steered) {
+                for (const auto& member : entry.second) {
+                    exchange_set.insert(member.exchange);
+                }
+            }
             have_exchanges = true;
         }
         return exchange_set.contains(host);
@@ -234,17 +240,37 @@ std::vector<Diagnostic> check_tlsa(const Zone& zone, const LintOptions& options)
                 protected_example = &exchange;
             }
         }
+        // RULES.md "Steering": the pool members steering adds are in the same MX set.
+        std::vector<const SteeredExchange*> bare_members;
+        for (const SteeredExchange* member : steered_members(zone, options, domain.name)) {
+            const std::string& exchange = member->exchange;
+            if (!zone.in_zone(exchange) || zone.below_cut(exchange) ||
+                !has_address(zone, exchange)) {
+                continue;
+            }
+            if (state_of(exchange) == DaneState::bare) {
+                bare_members.push_back(member);
+            } else if (protected_example == nullptr) {
+                protected_example = &exchange;
+            }
+        }
         if (protected_example == nullptr) {
             continue;
         }
+        auto message = [&](std::string_view who, const std::string& exchange) {
+            return fmt::format("cannot protect mail for {} to {} with DANE: '{}{}' has no TLSA "
+                               "while {} has, so an attacker can downgrade delivery through it",
+                               quoted(domain.name), who, smtp_prefix, escape_bytes(exchange),
+                               quoted(*protected_example));
+        };
         for (const auto* target : bare) {
-            auto message = fmt::format(
-                "cannot protect mail for {} to {} with DANE: '{}{}' has no TLSA while {} has, "
-                "so an attacker can downgrade delivery through it",
-                quoted(domain.name), quoted(target->exchange), smtp_prefix,
-                escape_bytes(target->exchange), quoted(*protected_example));
             out.push_back(make_finding("dane-partial-mx-coverage", zone, *target->record,
-                                       std::move(message)));
+                                       message(quoted(target->exchange), target->exchange)));
+        }
+        for (const auto* member : bare_members) {
+            out.push_back(make_steered_finding(
+                "dane-partial-mx-coverage", domain.name, *member,
+                message(describe_member(domain.name, *member), member->exchange)));
         }
     }
     return out;

@@ -332,6 +332,66 @@ TEST_CASE("mta-sts: mx-not-covered") {
     }
 }
 
+// RULES.md "Steering": pool members "must ... be covered by the MTA-STS policy". A finding
+// about one is at the config line that names it (test_zone.hpp: mxsteer.toml, line 20 on).
+TEST_CASE("mta-sts: mx-not-covered for steering pool members") {
+    using mxsteer::lint::test::steering;
+    const auto text = zone("@ IN MX 10 mx1\n" // line 5
+                           "mx1 IN A 192.0.2.25\n"
+                           "mx2 IN A 192.0.2.26\n"
+                           "mta-sts IN A 192.0.2.80\n"
+                           "_mta-sts IN TXT \"v=STSv1; id=1\"\n");
+    auto policy = [](std::string_view mode, std::string_view mx) {
+        return with_policy("version: STSv1\nmode: " + std::string{mode} + "\n" + std::string{mx} +
+                           "max_age: 86400\n");
+    };
+    const std::vector<std::string> pools{"mx1.example.com.", "mx2.example.com.", "mx.example.net."};
+
+    SUBCASE("enforce: error at the pool member") {
+        const auto found = only(
+            lint(text, steering("example.com.", pools, policy("enforce", "mx: mx1.example.com\n"))),
+            "mta-sts-mx-not-covered");
+        REQUIRE(found.size() == 2);
+        CHECK(found[0].severity == Severity::error);
+        CHECK(found[0].file == "mxsteer.toml");
+        CHECK(found[0].line == 21);
+        CHECK(found[0].column == 15);
+        CHECK(found[0].owner == "example.com.");
+        CHECK(found[0].message == "cannot deliver to steering pool member 'mx2.example.com.' of "
+                                  "'example.com.' under MTA-STS mode 'enforce': no mx pattern in "
+                                  "'example.com.mta-sts.txt' matches it");
+        // An exchange outside the zone needs a pattern just the same.
+        CHECK(found[1].line == 22);
+        CHECK(found[1].message.find("'mx.example.net.'") != std::string::npos);
+    }
+    SUBCASE("testing: warning") {
+        const auto found = only(
+            lint(text, steering("example.com.", pools, policy("testing", "mx: *.example.com\n"))),
+            "mta-sts-mx-not-covered");
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::warning);
+        CHECK(found[0].file == "mxsteer.toml");
+        CHECK(found[0].line == 22);
+    }
+    SUBCASE("every member covered") {
+        CHECK(only(lint(text, steering("example.com.", pools,
+                                       policy("enforce", "mx: *.example.com\n"
+                                                         "mx: mx.example.net\n"))),
+                   "mta-sts-mx-not-covered")
+                  .empty());
+    }
+    SUBCASE("a steered subdomain answers to the subdomain's policy, not this one") {
+        CHECK(only(lint(text + "shop IN MX 10 mx1\n",
+                        steering("shop.example.com.", pools,
+                                 policy("enforce", "mx: mx1.example.com\n"))),
+                   "mta-sts-mx-not-covered")
+                  .empty());
+    }
+    SUBCASE("no policy given") {
+        CHECK(only(lint(text, steering("example.com.", pools)), "mta-sts-mx-not-covered").empty());
+    }
+}
+
 TEST_CASE("mta-sts: missing") {
     SUBCASE("a mail domain without MTA-STS") {
         const auto found = only(lint(zone(mail)), "mta-sts-missing");

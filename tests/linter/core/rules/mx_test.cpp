@@ -179,3 +179,136 @@ TEST_CASE("mx: mx_targets lists every non-null exchange once, in zone order, wit
     CHECK(apex[1].exchange == "mx1.example.com.");
     CHECK(mx_targets(loaded.zone, "null.example.com.").empty());
 }
+
+// RULES.md "Steering": "Every exchange that any client can be given is part of the MX set for
+// the rules above: pool members must have addresses". Findings about a pool member are at the
+// config line that names it (test_zone.hpp: mxsteer.toml, lines 20, 21, ..., column 15).
+TEST_CASE("mx: steering pool members need what MX exchanges need") {
+    using mxsteer::lint::test::steer_file;
+    using mxsteer::lint::test::steering;
+    const std::string body = "@ MX 10 mx1\n"           // line 5
+                             "@ MX 20 mx2\n"           // line 6
+                             "mx1 A 192.0.2.25\n"      // line 7
+                             "mx2 AAAA 2001:db8::25\n" // line 8
+                             "mx3 A 192.0.2.27\n"      // line 9
+                             "alias CNAME mx1\n"       // line 10
+                             "bare TXT \"no address\"\n";
+    struct Row {
+        std::string member;
+        std::string_view rule;
+        Severity severity;
+        std::string_view message;
+    };
+    const Row rows[] = {
+        {"mx9.example.com.", "mx-target-no-address", Severity::error,
+         "steering pool member 'mx9.example.com.' of 'example.com.' does not exist in the zone"},
+        {"bare.example.com.", "mx-target-no-address", Severity::error,
+         "steering pool member 'bare.example.com.' of 'example.com.' exists but has no A or "
+         "AAAA record"},
+        {"alias.example.com.", "mx-target-cname", Severity::error,
+         "steering pool member 'alias.example.com.' of 'example.com.' is an alias (CNAME); "
+         "point the pool at the canonical name"},
+        {"192.0.2.25.", "mx-target-is-ip", Severity::error,
+         "steering pool member '192.0.2.25.' of 'example.com.' is an IPv4 address; an exchange "
+         "must be a host name"},
+        {"mx.example.net.", "mx-target-out-of-zone", Severity::info,
+         "steering pool member 'mx.example.net.' of 'example.com.' is outside the zone "
+         "'example.com.' and cannot be verified offline"},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.member);
+        // The good member mx3 comes first (line 20), the bad one second (line 21).
+        const auto found =
+            lint(zone(body), steering("example.com.", {"mx3.example.com.", row.member}));
+        const auto hits = only(found, std::string{row.rule});
+        REQUIRE(hits.size() == 1);
+        CHECK(hits[0].severity == row.severity);
+        CHECK(hits[0].file == steer_file);
+        CHECK(hits[0].line == 21);
+        CHECK(hits[0].column == 15);
+        CHECK(hits[0].owner == "example.com.");
+        CHECK(hits[0].message == row.message);
+    }
+}
+
+TEST_CASE("mx: steering pool members that are fine, or judged elsewhere, add no findings") {
+    using mxsteer::lint::test::steering;
+    auto mx_findings = [](const std::vector<Diagnostic>& all) {
+        std::vector<Diagnostic> out;
+        for (const auto& d : all) {
+            if (d.rule.starts_with("mx-") || d.rule.starts_with("null-mx") ||
+                d.rule == "name-missing-trailing-dot") {
+                out.push_back(d);
+            }
+        }
+        return out;
+    };
+    SUBCASE("members with addresses, also through a wildcard") {
+        const auto found = lint(zone("@ MX 10 mx1\n"
+                                     "@ MX 20 mx2\n"
+                                     "mx1 A 192.0.2.25\n"
+                                     "mx2 A 192.0.2.26\n"
+                                     "mx3 AAAA 2001:db8::27\n"
+                                     "*.pool A 192.0.2.28\n"),
+                                steering("example.com.", {"mx1.example.com.", "mx3.example.com.",
+                                                          "a.pool.example.com."}));
+        CHECK(mx_findings(found).empty());
+    }
+    SUBCASE("a member that is also an MX exchange is reported at the MX record only") {
+        const auto found = only(lint(zone("@ MX 10 mx1\n" // line 5
+                                          "@ MX 20 mx2\n"
+                                          "mx2 A 192.0.2.26\n"),
+                                     steering("example.com.", {"mx1.example.com."})),
+                                "mx-target-no-address");
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].file == "test.zone");
+        CHECK(found[0].line == 5);
+    }
+    SUBCASE("a member listed in two pools is reported once, where it is first named") {
+        const auto found =
+            only(lint(zone("@ MX 10 mx1\n"
+                           "@ MX 20 mx2\n"
+                           "mx1 A 192.0.2.25\n"
+                           "mx2 A 192.0.2.26\n"),
+                      steering("example.com.", {"mx9.example.com.", "mx9.example.com."})),
+                 "mx-target-no-address");
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].line == 20);
+    }
+    SUBCASE("a steered name outside the zone is another zone's business") {
+        const auto found = lint(zone("@ MX 10 mx1\n"
+                                     "@ MX 20 mx2\n"
+                                     "mx1 A 192.0.2.25\n"
+                                     "mx2 A 192.0.2.26\n"),
+                                steering("example.net.", {"mx9.example.com."}));
+        CHECK(mx_findings(found).empty());
+    }
+}
+
+TEST_CASE("mx: steering pool members count for mx-single") {
+    using mxsteer::lint::test::steering;
+    const std::string body = "@ MX 10 mx1\n" // line 5
+                             "mx1 A 192.0.2.25\n"
+                             "mx2 A 192.0.2.26\n";
+    // Without steering the single exchange is advice (info)...
+    const auto alone = only(lint(zone(body)), "mx-single");
+    REQUIRE(alone.size() == 1);
+    CHECK(alone[0].severity == Severity::info);
+    // ... with a pool member beside it, clients can be given two.
+    CHECK(only(lint(zone(body), steering("example.com.", {"mx2.example.com."})), "mx-single")
+              .empty());
+    // A pool of the same exchange adds nothing.
+    CHECK(only(lint(zone(body), steering("example.com.", {"mx1.example.com."})), "mx-single")
+              .size() == 1);
+}
+
+TEST_CASE("mx: a steered name without MX records still has its pool members checked") {
+    using mxsteer::lint::test::steering;
+    const auto found =
+        only(lint(zone("www A 192.0.2.80\n"), steering("www.example.com.", {"mx9.example.com."})),
+             "mx-target-no-address");
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].file == "mxsteer.toml");
+    CHECK(found[0].line == 20);
+    CHECK(found[0].owner == "www.example.com.");
+}

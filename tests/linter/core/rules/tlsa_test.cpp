@@ -398,6 +398,62 @@ TEST_CASE("tlsa: dane-partial-mx-coverage") {
     }
 }
 
+// RULES.md "Steering": pool members "must ..., when DANE is used, have TLSA". A finding about
+// one is at the config line that names it (test_zone.hpp: mxsteer.toml, line 20 on).
+TEST_CASE("tlsa: dane-partial-mx-coverage for steering pool members") {
+    using mxsteer::lint::test::steering;
+    const std::string base = std::string{two_mx} + "mx3 IN A 192.0.2.27\n" +
+                             tlsa("_25._tcp.mx1", "3 1 1", sha256) +
+                             tlsa("_25._tcp.mx2", "3 1 1", sha256);
+
+    SUBCASE("a member without TLSA beside exchanges with TLSA: warning at the member") {
+        const auto found =
+            only(lint(zone(base), steering("example.com.", {"mx1.example.com.", "mx3.example.com."},
+                                           signed_zone())),
+                 "dane-partial-mx-coverage");
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::warning);
+        CHECK(found[0].file == "mxsteer.toml");
+        CHECK(found[0].line == 21);
+        CHECK(found[0].column == 15);
+        CHECK(found[0].owner == "example.com.");
+        CHECK(found[0].message ==
+              "cannot protect mail for 'example.com.' to steering pool member 'mx3.example.com.' "
+              "of 'example.com.' with DANE: '_25._tcp.mx3.example.com.' has no TLSA while "
+              "'mx1.example.com.' has, so an attacker can downgrade delivery through it");
+    }
+    SUBCASE("a member with TLSA: no finding, and its TLSA is no orphan") {
+        const auto text = zone(base + tlsa("_25._tcp.mx3", "3 1 1", sha256));
+        // Without steering, nobody is given mx3: its TLSA is an orphan.
+        CHECK(only(lint(text, signed_zone()), "tlsa-orphan").size() == 1);
+        const auto found = dane_findings(
+            lint(text, steering("example.com.", {"mx3.example.com."}, signed_zone())));
+        CHECK(found.empty());
+    }
+    SUBCASE("a member with TLSA beside bare exchanges: the exchanges are reported") {
+        const auto found = only(lint(zone(std::string{two_mx} + "mx3 IN A 192.0.2.27\n" +
+                                          tlsa("_25._tcp.mx3", "3 1 1", sha256)),
+                                     steering("example.com.", {"mx3.example.com."}, signed_zone())),
+                                "dane-partial-mx-coverage");
+        REQUIRE(found.size() == 2);
+        CHECK(found[0].file == "test.zone");
+        CHECK(found[0].line == 5);
+        CHECK(found[1].line == 6);
+        CHECK(found[0].message.find("while 'mx3.example.com.' has") != std::string::npos);
+    }
+    SUBCASE("no DANE anywhere: nothing to be partial about") {
+        CHECK(only(lint(zone(std::string{two_mx} + "mx3 IN A 192.0.2.27\n"),
+                        steering("example.com.", {"mx3.example.com."}, signed_zone())),
+                   "dane-partial-mx-coverage")
+                  .empty());
+    }
+    SUBCASE("a member outside the zone cannot be checked offline") {
+        CHECK(only(lint(zone(base), steering("example.com.", {"mx.example.net."}, signed_zone())),
+                   "dane-partial-mx-coverage")
+                  .empty());
+    }
+}
+
 TEST_CASE("tlsa: fixtures") {
     SUBCASE("dane_full_coverage.valid.zone") {
         CHECK(dane_findings(lint_fixture("dane_full_coverage.valid.zone")).empty());
