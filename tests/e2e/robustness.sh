@@ -232,9 +232,12 @@ step_stall() {
         stall_http
         return
     fi
+    local out
     coproc STALL { exec "$PYTHON" "$RBCLIENT" stall "$SOCK"; }
     E2E_PIDS+=("$STALL_PID")
-    read -r -t 10 -u "${STALL[0]}" line || e2e_die "the stalling client did not start"
+    # Our own copy of its output: bash unsets STALL as soon as the client exits.
+    exec {out}<&"${STALL[0]}"
+    read -r -t 10 -u "$out" line || e2e_die "the stalling client did not start"
     [[ $line == stalled ]] || e2e_die "the stalling client said: $line"
     ok "a client holds half a request line on its connection"
     t0=$SECONDS
@@ -243,7 +246,7 @@ step_stall() {
     check_answers "during the stall, round 2"
     ((SECONDS - t0 < 5)) || e2e_die "queries during the stall took $((SECONDS - t0)) s"
     eval "exec ${STALL[1]}>&-"
-    read -r -t 10 -u "${STALL[0]}" line || e2e_die "the stalled request got no reply"
+    read -r -t 10 -u "$out" line || e2e_die "the stalled request got no reply"
     [[ $line == 'reply after stall: {"result":[{"qtype":"SOA"'* ]] ||
         e2e_die "the stalled request, once completed, got: $line"
     ok "the stalled request is answered once its line is complete"
@@ -256,24 +259,29 @@ step_stall() {
 # answered.
 stall_http() {
     local line first
+    local out
     coproc STALL { exec "$PYTHON" "$HTTPCLIENT" timeout "$ADDR"; }
     first=$STALL_PID
     E2E_PIDS+=("$first")
+    # Keep our own copy of its output: bash unsets STALL once the client exits, which it does
+    # after the 408 — possibly before the checks below are done on a loaded machine.
+    exec {out}<&"${STALL[0]}"
     check_answers "during the stall, round 1"
     direct_lookup "during the stall"
     check_answers "during the stall, round 2"
     ok "pdns answers while a client holds half a request head"
-    read -r -t 30 -u "${STALL[0]}" line || e2e_die "the stalled client got no reply"
+    read -r -t 30 -u "$out" line || e2e_die "the stalled client got no reply"
     [[ $line == 'reply: HTTP/1.1 408 Request Timeout {"result":false,"log":["cannot read request: the request head did not arrive in time"]}'* ]] ||
         e2e_die "the stalled client got: $line"
-    read -r -t 5 -u "${STALL[0]}" line || e2e_die "the stalled client did not say whether it is closed"
+    read -r -t 5 -u "$out" line || e2e_die "the stalled client did not say whether it is closed"
     [[ $line == closed ]] || e2e_die "the stalled connection is still $line after the 408"
-    read -r -t 5 -u "${STALL[0]}" line || true
+    read -r -t 5 -u "$out" line || true
     ok "the stalled client got 408 and a close ($line)"
     if ! [[ $line =~ ^after\ ([0-9]+)\. ]] || ((BASH_REMATCH[1] < 4 || BASH_REMATCH[1] >= 10)); then
         e2e_die "the 408 came $line, not after the 5 s deadline"
     fi
     wait "$first" 2>/dev/null || true
+    exec {out}<&-
 
     coproc STALL2 { exec "$PYTHON" "$HTTPCLIENT" stall "$ADDR"; }
     E2E_PIDS+=("$STALL2_PID")
