@@ -8,6 +8,7 @@
 #include "io/http_server.hpp"
 #include "io/line_server.hpp"
 #include "io/log.hpp"
+#include "io/prober.hpp"
 #include "io/zone_set.hpp"
 #include "protocol/handler.hpp"
 
@@ -18,6 +19,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -191,6 +193,66 @@ void raise_fd_limit() {
     }
 }
 
+// Seconds since the epoch: the clock of health snapshots.
+std::int64_t wall_clock_s() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// Prometheus text: one gauge per exchange (1 up or degraded, 0 down) and the snapshot's age.
+std::string metrics_text(const core::HealthSnapshot& snapshot) {
+    std::string out = "# HELP mxsteer_exchange_up 1 when the exchange takes mail (up or degraded)\n"
+                      "# TYPE mxsteer_exchange_up gauge\n";
+    std::vector<std::pair<std::string, core::ExchangeHealth>> sorted(snapshot.exchanges.begin(),
+                                                                     snapshot.exchanges.end());
+    std::sort(sorted.begin(), sorted.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& entry : sorted) {
+        const core::Health state = entry.second.state;
+        const bool up = state == core::Health::up || state == core::Health::degraded;
+        out += fmt::format("mxsteer_exchange_up{{exchange=\"{}\",state=\"{}\"}} {}\n", entry.first,
+                           core::to_string(state), up ? 1 : 0);
+    }
+    out += "# HELP mxsteer_health_snapshot_age_seconds age of the newest health snapshot\n"
+           "# TYPE mxsteer_health_snapshot_age_seconds gauge\n";
+    out += fmt::format("mxsteer_health_snapshot_age_seconds {}\n",
+                       snapshot.taken_at_s ? wall_clock_s() - *snapshot.taken_at_s : -1);
+    return out;
+}
+
+// /state (the prober's JSON dump) and /metrics on a loopback HTTP endpoint. A failure to bind
+// is logged; DNS keeps being served.
+void start_status_server(asio::io_context& io, std::optional<io::HttpServer>& server,
+                         const std::string& listen, const io::Prober& prober) {
+    const auto parsed = core::parse_listen("http:" + listen);
+    if (!parsed || parsed->kind != core::Listen::Kind::http) {
+        log::error("status endpoint not started",
+                   {{"status_listen", listen}, {"reason", "expected ADDRESS:PORT"}});
+        return;
+    }
+    try {
+        server.emplace(io, parsed->address, parsed->port,
+                       [&prober](const protocol::HttpRequest& request) {
+                           protocol::HttpReply reply;
+                           const std::string_view path{request.target};
+                           if (path == "/state") {
+                               reply.body = prober.dump_json();
+                           } else if (path == "/metrics") {
+                               reply.body = metrics_text(*prober.snapshot());
+                           } else {
+                               reply.status = 404;
+                               reply.body = "{\"error\":\"not found: try /state or /metrics\"}";
+                           }
+                           return reply;
+                       });
+        log::info("status endpoint", {{"listen", listen}, {"paths", "/state /metrics"}});
+    } catch (const std::exception& e) {
+        log::error("status endpoint not started",
+                   {{"status_listen", listen}, {"reason", e.what()}});
+    }
+}
+
 // How often the networks files and the geo database are checked for changes.
 constexpr std::chrono::seconds watch_interval{2};
 
@@ -229,7 +291,7 @@ int explain(const core::AnswerStore& store, const std::string& name, const std::
     }
     // The same path as a lookup: real-remote is the client, health as the server has it.
     const core::Client who = core::parse_client("", core::to_string(*prefix));
-    const core::HealthSnapshot health; // health checks are not configured
+    const core::HealthSnapshot health; // no probes here: every exchange up
     const core::SteerAnswer a = core::steer(*rule, store.steering().locator, who, health, 0);
     const auto& geo = store.steering().locator.config();
     fmt::print("name:       {}\n", rule->name);
@@ -262,7 +324,10 @@ int explain(const core::AnswerStore& store, const std::string& name, const std::
         fmt::print("pool order: {}\n", fmt::join(a.pool_order, ", "));
     }
     fmt::print("health:     {}\n",
-               health.checking ? "checked" : "not checked: every exchange counts as up");
+               store.steering().health
+                   ? "[health] is configured, but --explain runs no probes: every exchange "
+                     "counts as up (a running daemon's state is at status_listen /state)"
+                   : "not checked ([health] is not configured): every exchange counts as up");
     fmt::print("decision:   {}\n", core::to_string(a.decision));
     fmt::print("ttl:        {}\n", a.ttl_s);
     fmt::print("scope:      {}\n", a.scope);
@@ -317,8 +382,27 @@ int run(const Options& o) {
     // Only the loop thread reads or replaces `store`: a reload builds the new store on a thread
     // of its own and posts the swap back to the loop, so no lookup ever waits for it.
     std::shared_ptr<const core::AnswerStore> store = loaded.store;
-    const io::LineHandler handler = [&store](std::string_view line) {
-        return protocol::handle_request(line, *store);
+
+    // Health checks: one prober for the daemon's life on a thread of its own; lookups read its
+    // newest snapshot without waiting. A reload replaces its targets.
+    std::unique_ptr<io::Prober> prober;
+    std::optional<io::HttpServer> status_server;
+    if (const auto& health = loaded.steering->health) {
+        prober = std::make_unique<io::Prober>(health->config);
+        prober->set_targets(loaded.steering->probe_targets);
+        prober->start();
+        log::info("health checks started",
+                  {{"targets", std::to_string(loaded.steering->probe_targets.size())},
+                   {"interval_ms", std::to_string(health->config.interval.count())}});
+        if (!health->status_listen.empty()) {
+            start_status_server(io, status_server, health->status_listen, *prober);
+        }
+    }
+    const auto snapshot = [&prober] {
+        return prober ? prober->snapshot() : std::shared_ptr<const core::HealthSnapshot>{};
+    };
+    const io::LineHandler handler = [&store, &snapshot](std::string_view line) {
+        return protocol::handle_request(line, *store, snapshot().get(), wall_clock_s());
     };
 
     // The endpoint is bound once; a reload that names another one says so and keeps this one.
@@ -330,8 +414,9 @@ int run(const Options& o) {
     } else {
         if (listen.kind == core::Listen::Kind::http) {
             http_server.emplace(io, listen.address, listen.port,
-                                [&store](const protocol::HttpRequest& request) {
-                                    return protocol::handle_http_request(request, *store);
+                                [&store, &snapshot](const protocol::HttpRequest& request) {
+                                    return protocol::handle_http_request(
+                                        request, *store, snapshot().get(), wall_clock_s());
                                 });
         } else {
             server.emplace(io, listen.path, handler);
@@ -365,7 +450,7 @@ int run(const Options& o) {
         if (reloader.joinable()) {
             reloader.join(); // the previous reload has posted its result already
         }
-        reloader = std::thread([&io, &store, &reloading, &listen, &watched, o] {
+        reloader = std::thread([&io, &store, &reloading, &listen, &watched, &prober, o] {
             io::ConfigResult next_config = effective_config(o);
             if (!next_config.errors.empty()) {
                 for (const auto& error : next_config.errors) {
@@ -381,7 +466,7 @@ int run(const Options& o) {
             auto next = io::load_zone_set(next_config.config.zones, next_config.steering,
                                           o.config_file.value_or("mxsteerd"));
             auto stamps = file_stamps(next_config.steering);
-            asio::post(io, [&store, &reloading, &listen, &watched, next = std::move(next),
+            asio::post(io, [&store, &reloading, &listen, &watched, &prober, next = std::move(next),
                             stamps = std::move(stamps), config = std::move(next_config.config)] {
                 reloading = false;
                 watched = stamps; // also after a failure: the same files do not retrigger
@@ -402,6 +487,11 @@ int run(const Options& o) {
                 }
                 log::set_level(to_log_level(config.log_level));
                 store = next.store;
+                if (prober) {
+                    prober->set_targets(store->steering().probe_targets);
+                } else if (store->steering().health) {
+                    log::warning("[health] added, restart mxsteerd to start health checks");
+                }
                 log::info("reloaded",
                           {{"zones", std::to_string(store->zone_count())},
                            {"records", std::to_string(store->record_count())},

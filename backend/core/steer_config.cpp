@@ -43,10 +43,21 @@ public:
         return best;
     }
 
+    // An A or AAAA at the name, or synthesised from a wildcard that covers it (RFC 4592).
     bool has_address(std::string_view name) const {
         const lint::Zone* zone = zone_of(name);
-        return zone != nullptr && !zone->below_cut(name) &&
-               (zone->has_type(name, lint::rrtype::a) || zone->has_type(name, lint::rrtype::aaaa));
+        if (zone == nullptr || zone->below_cut(name)) {
+            return false;
+        }
+        auto addressed = [zone](std::string_view owner) {
+            return zone->has_type(owner, lint::rrtype::a) ||
+                   zone->has_type(owner, lint::rrtype::aaaa);
+        };
+        if (addressed(name)) {
+            return true;
+        }
+        const auto wildcard = zone->exists(name) ? std::nullopt : zone->covering_wildcard(name);
+        return wildcard && addressed(*wildcard);
     }
 
     std::vector<lint::Diagnostic> findings;
@@ -55,6 +66,55 @@ private:
     const std::string& file_;
     const std::vector<const lint::Zone*>& zones_;
 };
+
+// The addresses (A, AAAA) and _PORT._tcp TLSA records that the served zones give each exchange
+// the rules can hand out, in rule and pool order, each exchange once.
+std::vector<ProbeTarget> probe_targets(const Steering& steering, std::uint16_t port,
+                                       const Binder& b) {
+    std::vector<ProbeTarget> targets;
+    std::vector<std::string> exchanges;
+    for (const SteerRule& rule : steering.rules) {
+        for (const Pool& pool : rule.pools) {
+            exchanges.insert(exchanges.end(), pool.exchanges.begin(), pool.exchanges.end());
+        }
+        for (const MxRecord& record : rule.canonical) {
+            exchanges.push_back(record.exchange);
+        }
+    }
+    std::vector<std::string> seen;
+    for (const std::string& exchange : exchanges) {
+        if (std::find(seen.begin(), seen.end(), exchange) != seen.end()) {
+            continue;
+        }
+        seen.push_back(exchange);
+        const lint::Zone* zone = b.zone_of(exchange);
+        if (zone == nullptr || zone->below_cut(exchange)) {
+            continue;
+        }
+        std::vector<TlsaRecord> tlsa;
+        const std::string tlsa_name = fmt::format("_{}._tcp.{}", port, exchange);
+        if (const lint::Zone* tlsa_zone = b.zone_of(tlsa_name)) {
+            for (const lint::Record* r : tlsa_zone->records_at(tlsa_name, lint::rrtype::tlsa)) {
+                if (auto t = lint::decode_tlsa(tlsa_zone->rdata(*r))) {
+                    tlsa.push_back({t->usage, t->selector, t->matching_type, t->data});
+                }
+            }
+        }
+        for (const std::uint16_t type : {lint::rrtype::a, lint::rrtype::aaaa}) {
+            for (const lint::Record* r : zone->records_at(exchange, type)) {
+                const auto rdata = zone->rdata(*r);
+                Address address;
+                address.v4 = type == lint::rrtype::a;
+                if (rdata.size() != (address.v4 ? 4U : 16U)) {
+                    continue;
+                }
+                std::copy(rdata.begin(), rdata.end(), address.bytes.begin());
+                targets.push_back({exchange, to_string(address), port, tlsa});
+            }
+        }
+    }
+    return targets;
+}
 
 } // namespace
 
@@ -266,6 +326,10 @@ SteeringResult bind_steering(const SteeringConfig& config,
         }
     }
     steering->locator = Locator{std::move(geo)};
+    if (config.health) {
+        steering->health = config.health;
+        steering->probe_targets = probe_targets(*steering, config.health->config.port, b);
+    }
     SteeringResult result;
     result.findings = std::move(b.findings);
     const bool errors = std::any_of(result.findings.begin(), result.findings.end(),

@@ -6,6 +6,7 @@
 
 #include "config.hpp"
 #include "core/diagnostic.hpp"
+#include "health.hpp"
 #include "steer.hpp"
 
 #include <cstdint>
@@ -71,7 +72,17 @@ struct SteerConfig {
     std::uint16_t preference_step = 10;
 };
 
+// [health]: SMTP checks of every steered exchange. Absent: no checks, every exchange is up.
+struct HealthSection {
+    HealthConfig config;
+    // The state dump (/state, JSON) and Prometheus metrics (/metrics): "ADDRESS:PORT", loopback
+    // by default; empty: off.
+    std::string status_listen = "127.0.0.1:8054";
+    SourcePosition pos;
+};
+
 struct SteeringConfig {
+    std::optional<HealthSection> health;
     std::vector<RegionConfig> regions;
     std::vector<NetworkConfig> networks; // from the config file
     std::vector<NamedRef> network_files; // "CIDR REGION" lines, resolved paths
@@ -86,6 +97,11 @@ struct Steering {
     Locator locator{GeographyConfig{}};
     std::vector<SteerRule> rules;
     std::unordered_map<std::string, std::size_t> by_name; // rule name -> index
+    // With [health]: every address of every exchange a rule can hand out that a served zone
+    // gives (A and AAAA), with the zone's _PORT._tcp TLSA records. Exchanges without an address
+    // in a served zone are not probed and count as up.
+    std::optional<HealthSection> health;
+    std::vector<ProbeTarget> probe_targets;
     [[nodiscard]] const SteerRule* find(std::string_view canonical_name) const;
 };
 

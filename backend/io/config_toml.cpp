@@ -78,8 +78,8 @@ public:
                            },
                            [this](const std::string& file) { return resolve(file); })) {
                 error(key.source(), fmt::format("unknown key {}, expected 'listen', 'log_level', "
-                                                "'zones', 'regions', 'networks', 'geoip' or "
-                                                "'steer'",
+                                                "'zones', 'regions', 'networks', 'geoip', 'steer' "
+                                                "or 'health'",
                                                 lint::quoted(key.str())));
             }
         }

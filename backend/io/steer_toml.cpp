@@ -8,7 +8,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <initializer_list>
 #include <limits>
 #include <utility>
 
@@ -143,6 +145,125 @@ public:
 
     void steer(const toml::node& value) {
         each_table(value, "steer", [&](const toml::table& t) { steer_table(t); });
+    }
+
+    void health(const toml::node& value) {
+        const auto* table = value.as_table();
+        if (table == nullptr) {
+            error_(at(value), fmt::format("health must be a table, got {}", kind(value)));
+            return;
+        }
+        core::HealthSection h;
+        h.pos = at(value);
+        core::HealthConfig& c = h.config;
+        auto& t = c.timeouts;
+        struct Duration {
+            std::string_view key;
+            core::Millis* value;
+            double max_s;
+        };
+        const Duration durations[] = {
+            {"interval", &c.interval, 3600},
+            {"spread", &c.spread, 3600},
+            {"fast_interval", &c.fast_interval, 3600},
+            {"backoff_base", &c.backoff_base, 3600},
+            {"backoff_max", &c.backoff_max, 86400},
+            {"backoff_jitter", &c.backoff_jitter, 3600},
+            {"connect_timeout", &t.connect, 300},
+            {"banner_timeout", &t.banner, 300},
+            {"ehlo_timeout", &t.ehlo, 300},
+            {"starttls_timeout", &t.starttls, 300},
+            {"tls_timeout", &t.tls_handshake, 300},
+            {"quit_timeout", &t.quit, 300},
+        };
+        for (const auto& [key, v] : *table) {
+            const std::string_view name = key.str(); // clang 14: no capturing a binding
+            const auto* duration =
+                std::find_if(std::begin(durations), std::end(durations),
+                             [name](const Duration& d) { return d.key == name; });
+            if (duration != std::end(durations)) {
+                if (auto seconds =
+                        number(v, fmt::format("health.{}", key.str()), 0, duration->max_s)) {
+                    *duration->value = core::Millis{static_cast<std::int64_t>(*seconds * 1000)};
+                }
+            } else if (key == "rise" || key == "fall" || key == "ok_after") {
+                if (auto n = integer(v, fmt::format("health.{}", key.str()), 1, 100)) {
+                    (key == "rise"   ? c.rise
+                     : key == "fall" ? c.fall
+                                     : c.ok_after) = static_cast<unsigned>(*n);
+                }
+            } else if (key == "backoff_factor") {
+                if (auto f = number(v, "health.backoff_factor", 1, 10)) {
+                    c.backoff_factor = *f;
+                }
+            } else if (key == "max_concurrent") {
+                if (auto n = integer(v, "health.max_concurrent", 1, 65536)) {
+                    c.max_concurrent = static_cast<std::size_t>(*n);
+                }
+            } else if (key == "port") {
+                if (auto n = integer(v, "health.port", 1, 65535)) {
+                    c.port = static_cast<std::uint16_t>(*n);
+                }
+            } else if (key == "max_snapshot_age") {
+                if (auto n = integer(v, "health.max_snapshot_age", 1, 86400)) {
+                    c.max_snapshot_age_s = *n;
+                }
+            } else if (key == "probe_name") {
+                if (!domain(v, "health.probe_name", c.probe_name)) {
+                    continue;
+                }
+                c.probe_name.pop_back(); // EHLO takes the name without the root dot
+            } else if (key == "ca_file") {
+                std::string file;
+                if (plain_string(v, "health.ca_file", file)) {
+                    c.ca_file = resolve_(file);
+                }
+            } else if (key == "source_address") {
+                std::string text;
+                if (plain_string(v, "health.source_address", text)) {
+                    if (core::parse_address(text)) {
+                        c.source_address = text;
+                    } else {
+                        error_(at(v), fmt::format("health.source_address must be an IP address, "
+                                                  "got {}",
+                                                  lint::quoted(text)));
+                    }
+                }
+            } else if (key == "status_listen") {
+                const auto* text = v.as_string();
+                if (text == nullptr) {
+                    error_(at(v), fmt::format("health.status_listen must be \"ADDRESS:PORT\" or "
+                                              "\"\" (off), got {}",
+                                              kind(v)));
+                } else {
+                    h.status_listen = text->get();
+                }
+            } else if (key == "starttls") {
+                choice(v, "health.starttls", {"off", "opportunistic", "required"},
+                       [&](int i) { c.starttls = static_cast<core::StartTls>(i); });
+            } else if (key == "verify") {
+                choice(v, "health.verify", {"none", "pkix", "dane", "both"},
+                       [&](int i) { c.verify = static_cast<core::Verify>(i); });
+            } else if (key == "initial_state") {
+                choice(v, "health.initial_state", {"up", "down"}, [&](int i) {
+                    c.initial_state = i == 0 ? core::Health::up : core::Health::down;
+                });
+            } else if (key == "exchange_up_when") {
+                choice(v, "health.exchange_up_when", {"any", "all"},
+                       [&](int i) { c.exchange_up_when = static_cast<core::ExchangeUpWhen>(i); });
+            } else {
+                unknown(key, "health",
+                        "a duration (interval, spread, fast_interval, backoff_base, backoff_max, "
+                        "backoff_jitter, *_timeout), 'rise', 'fall', 'ok_after', "
+                        "'backoff_factor', 'max_concurrent', 'port', 'max_snapshot_age', "
+                        "'probe_name', 'ca_file', 'source_address', 'status_listen', "
+                        "'starttls', 'verify', 'initial_state' or 'exchange_up_when'");
+            }
+        }
+        for (const std::string& problem : core::validate(c)) {
+            error_(h.pos, problem);
+        }
+        out_.health = std::move(h);
     }
 
 private:
@@ -395,6 +516,44 @@ private:
         return n->get();
     }
 
+    std::optional<double> number(const toml::node& v, std::string_view what, double low,
+                                 double high) {
+        std::optional<double> value;
+        if (const auto* f = v.as_floating_point()) {
+            value = f->get();
+        } else if (const auto* i = v.as_integer()) {
+            value = static_cast<double>(i->get());
+        }
+        if (!value || !(*value >= low && *value <= high)) {
+            error_(at(v), fmt::format("{} must be a number from {} to {} (seconds for "
+                                      "durations)",
+                                      what, low, high));
+            return std::nullopt;
+        }
+        return value;
+    }
+
+    template <typename F>
+    void choice(const toml::node& v, std::string_view what,
+                std::initializer_list<std::string_view> options, F&& set) {
+        const auto* text = v.as_string();
+        int i = 0;
+        for (const std::string_view option : options) {
+            if (text != nullptr && text->get() == option) {
+                set(i);
+                return;
+            }
+            ++i;
+        }
+        std::string expected;
+        for (const std::string_view option : options) {
+            expected += fmt::format("{}\"{}\"", expected.empty() ? "" : ", ", option);
+        }
+        error_(at(v),
+               fmt::format("{} must be one of {}, got {}", what, expected,
+                           text == nullptr ? std::string{kind(v)} : lint::quoted(text->get())));
+    }
+
     std::optional<double> coordinate(const toml::node& v, std::string_view what, double limit) {
         std::optional<double> value;
         if (const auto* f = v.as_floating_point()) {
@@ -451,6 +610,8 @@ bool parse_steering_key(std::string_view key, const toml::node& value,
         reader.geoip(value);
     } else if (key == "steer") {
         reader.steer(value);
+    } else if (key == "health") {
+        reader.health(value);
     } else {
         return false;
     }

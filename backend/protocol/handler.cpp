@@ -20,13 +20,15 @@ std::string fail(std::string message) {
 
 } // namespace
 
-std::string handle(const Request& r, const core::AnswerStore& store) {
+std::string handle(const Request& r, const core::AnswerStore& store,
+                   const core::HealthSnapshot* health, std::int64_t now_s) {
+    static const core::HealthSnapshot unchecked; // no health checks: every exchange is up
     switch (r.method) {
     case Method::initialize:
         return reply_bool(true);
     case Method::lookup:
-        // Health checks are not wired yet: every exchange counts as up.
-        return reply_value(lookup_records(r, store, core::HealthSnapshot{}, 0));
+        return reply_value(
+            lookup_records(r, store, health != nullptr ? *health : unchecked, now_s));
     case Method::get_all_domains:
         // Without this answer pdns refuses every query (its zone cache stays empty).
         return reply_value(store.all_domains());
@@ -51,15 +53,17 @@ std::string handle(const Request& r, const core::AnswerStore& store) {
     return fail("cannot handle method '" + r.method_name + "': not implemented");
 }
 
-std::string handle_request(std::string_view line, const core::AnswerStore& store) {
+std::string handle_request(std::string_view line, const core::AnswerStore& store,
+                           const core::HealthSnapshot* health, std::int64_t now_s) {
     Decoded decoded = decode_request(line);
     if (!decoded.request) {
         return fail(std::move(decoded.error));
     }
-    return handle(*decoded.request, store);
+    return handle(*decoded.request, store, health, now_s);
 }
 
-HttpReply handle_http_request(const HttpRequest& request, const core::AnswerStore& store) {
+HttpReply handle_http_request(const HttpRequest& request, const core::AnswerStore& store,
+                              const core::HealthSnapshot* health, std::int64_t now_s) {
     HttpDecoded decoded = decode_http_request(request);
     HttpReply reply;
     if (!decoded.request) {
@@ -70,7 +74,7 @@ HttpReply handle_http_request(const HttpRequest& request, const core::AnswerStor
         }
         return reply;
     }
-    reply.body = handle(*decoded.request, store);
+    reply.body = handle(*decoded.request, store, health, now_s);
     return reply;
 }
 

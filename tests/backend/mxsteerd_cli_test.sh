@@ -99,7 +99,7 @@ contains "$work/err" "zones=1 refused=0"
 
 echo "case: --check-config exits 2 for config errors, with file:line:col"
 expect 2 "$mxsteerd" --check-config --config "$data/bad_key.invalid.toml"
-contains "$work/err" "$data/bad_key.invalid.toml:3:1: error: unknown key 'log_leve', expected 'listen', 'log_level', 'zones', 'regions', 'networks', 'geoip' or 'steer'"
+contains "$work/err" "$data/bad_key.invalid.toml:3:1: error: unknown key 'log_leve', expected 'listen', 'log_level', 'zones', 'regions', 'networks', 'geoip', 'steer' or 'health'"
 # Config errors stop before any zone is loaded.
 lacks "$work/err" "zone loaded"
 

@@ -152,7 +152,20 @@ TEST_CASE("config toml: every error says where, what was expected and what was s
          "log_level must be a string, 'debug', 'info', 'warning' or 'error', got a boolean"},
         {"log_leve = \"info\"\n", 1, 1,
          "unknown key 'log_leve', expected 'listen', 'log_level', 'zones', 'regions', 'networks', "
-         "'geoip' or 'steer'"},
+         "'geoip', 'steer' or 'health'"},
+        {"[health]\nfall = 0\n", 2, 8, "health.fall must be an integer from 1 to 100, got 0"},
+        {"[health]\ninterval = \"3s\"\n", 2, 12,
+         "health.interval must be a number from 0 to 3600 (seconds for durations)"},
+        {"[health]\nstarttls = \"maybe\"\n", 2, 12,
+         "health.starttls must be one of \"off\", \"opportunistic\", \"required\", got 'maybe'"},
+        {"[health]\nsource_address = \"mx.example.com\"\n", 2, 18,
+         "health.source_address must be an IP address, got 'mx.example.com'"},
+        {"[health]\nintervall = 3\n", 2, 1,
+         "unknown key 'health.intervall', expected a duration (interval, spread, fast_interval, "
+         "backoff_base, backoff_max, backoff_jitter, *_timeout), 'rise', 'fall', 'ok_after', "
+         "'backoff_factor', 'max_concurrent', 'port', 'max_snapshot_age', 'probe_name', "
+         "'ca_file', 'source_address', 'status_listen', 'starttls', 'verify', 'initial_state' or "
+         "'exchange_up_when'"},
         {"[[regions]]\nlatitude = 1.5\n", 1, 1,
          "a [[regions]] entry needs 'name', e.g. name = \"eu\""},
         {"[[regions]]\nname = \"eu\"\nlatitude = 91\nlongitude = 0\n", 3, 12,

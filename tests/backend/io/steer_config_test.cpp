@@ -26,6 +26,7 @@ mx-eu1  A    192.0.2.11
 mx-us1  AAAA 2001:db8:2::21
 nomail  MX   0 .
 noaddr  TXT  "no address here"
+*.pool  A    192.0.2.99
 )";
 
 const std::string file = "/etc/mxsteer/mxsteer.toml";
@@ -76,6 +77,14 @@ TEST_CASE("steering binds: canonical set from the zone, orders by region index")
     CHECK(rule->pools[1].exchanges == std::vector<std::string>{"mx-us1.example.com."});
     CHECK(rule->region_order.at(1) == std::vector<std::size_t>{1, 0});
     CHECK(result.steering->find("www.example.com.") == nullptr);
+}
+
+TEST_CASE("steering binds: a pool member covered by a wildcard with an address has one") {
+    const auto result =
+        bind_toml("[[steer]]\nname = \"example.com.\"\n[[steer.pools]]\nname = \"eu\"\n"
+                  "exchanges = [\"mx9.pool.example.com.\"]\n");
+    CHECK(result.findings.empty());
+    CHECK(result.steering);
 }
 
 TEST_CASE("steering rules: each steer-* finding at the config position that caused it") {

@@ -1,0 +1,599 @@
+// SMTP probes on asio coroutines: one deadline per phase that no trickle of bytes can extend,
+// TLS through asio::ssl, certificate checks after the handshake so that failures are reported
+// with their reason instead of ending the dialogue.
+// SPDX-License-Identifier: MIT
+#include "prober.hpp"
+
+#include "core/smtp.hpp"
+#include "log.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/connect.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
+#include <asio/ssl/stream.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <fmt/format.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include <array>
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace mxsteer::io {
+
+namespace {
+
+using asio::awaitable;
+using asio::ip::tcp;
+using core::Millis;
+using core::ProbeError;
+using core::ProbePhase;
+using core::ProbeReport;
+constexpr auto as_tuple_awaitable = asio::experimental::as_tuple(asio::use_awaitable);
+
+Millis wall_now() {
+    return std::chrono::duration_cast<Millis>(std::chrono::system_clock::now().time_since_epoch());
+}
+
+// The exchange name as TLS wants it: no trailing dot.
+std::string host_name(const std::string& exchange) {
+    if (!exchange.empty() && exchange.back() == '.') {
+        return exchange.substr(0, exchange.size() - 1);
+    }
+    return exchange;
+}
+
+std::string openssl_errors() {
+    std::string out;
+    while (const unsigned long code = ERR_get_error()) {
+        std::array<char, 256> text{};
+        ERR_error_string_n(code, text.data(), text.size());
+        out += out.empty() ? "" : "; ";
+        out += text.data();
+    }
+    return out;
+}
+
+// One probe's connection, shared with its deadline handler so that a late timer completion
+// never touches a destroyed socket.
+struct Connection {
+    Connection(const asio::any_io_executor& executor, asio::ssl::context& tls)
+        : stream(tcp::socket{executor}, tls), deadline(executor) {}
+    asio::ssl::stream<tcp::socket> stream;
+    asio::steady_timer deadline;
+    bool timed_out = false;
+    unsigned phase = 0; // which arm() the deadline belongs to
+    std::string buffer; // bytes read but not yet parsed
+};
+
+// Arms the phase's deadline: when it passes, the socket is closed and every pending operation
+// ends. It is absolute for the phase, so a server that drips one byte at a time cannot extend it.
+void arm(const std::shared_ptr<Connection>& c, Millis timeout) {
+    c->deadline.expires_after(timeout);
+    const unsigned phase = ++c->phase;
+    c->deadline.async_wait([weak = std::weak_ptr<Connection>(c), phase](const std::error_code& ec) {
+        auto conn = weak.lock();
+        // A deadline that passed just as its phase ended belongs to no phase any more.
+        if (ec || !conn || conn->phase != phase) {
+            return;
+        }
+        conn->timed_out = true;
+        std::error_code ignored;
+        conn->stream.lowest_layer().close(ignored);
+    });
+}
+
+// A failed phase, in the report's terms.
+struct Failure {
+    ProbeError error = ProbeError::none;
+    int reply_code = 0;
+    std::string detail;
+};
+
+Failure from_error(const Connection& c, const std::error_code& ec, Millis timeout,
+                   std::string_view what) {
+    if (c.timed_out) {
+        return {ProbeError::timeout, 0,
+                fmt::format("no complete {} within {} ms", what, timeout.count())};
+    }
+    if (ec == asio::error::eof) {
+        return {ProbeError::closed, 0, fmt::format("closed before the {}", what)};
+    }
+    if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe) {
+        return {ProbeError::reset, 0, {}};
+    }
+    if (ec == asio::error::connection_refused) {
+        return {ProbeError::refused, 0, {}};
+    }
+    return {ProbeError::network, 0, ec.message()};
+}
+
+// Reads one complete reply within the armed deadline.
+template <class Stream>
+awaitable<std::optional<core::SmtpReply>> read_reply(std::shared_ptr<Connection> c, Stream& stream,
+                                                     Millis timeout, std::string_view what,
+                                                     Failure& failure) {
+    core::SmtpReplyParser parser;
+    std::array<char, 4096> chunk{};
+    for (;;) {
+        if (!c->buffer.empty()) {
+            const auto step = parser.feed(c->buffer);
+            c->buffer.erase(0, step.consumed);
+            if (step.status == core::SmtpReplyParser::Status::complete) {
+                co_return parser.reply();
+            }
+            if (step.status == core::SmtpReplyParser::Status::error) {
+                failure = {ProbeError::protocol, 0, parser.error()};
+                co_return std::nullopt;
+            }
+        }
+        const auto [ec, n] =
+            co_await stream.async_read_some(asio::buffer(chunk), as_tuple_awaitable);
+        if (ec) {
+            failure = from_error(*c, ec, timeout, what);
+            if (failure.error == ProbeError::closed && parser.in_progress()) {
+                failure.detail = fmt::format("closed in the middle of the {}", what);
+            }
+            co_return std::nullopt;
+        }
+        c->buffer.append(chunk.data(), n);
+    }
+}
+
+template <class Stream>
+awaitable<bool> send(std::shared_ptr<Connection> c, Stream& stream, std::string_view line,
+                     Millis timeout, Failure& failure) {
+    const auto [ec, n] = co_await asio::async_write(stream, asio::buffer(line), as_tuple_awaitable);
+    static_cast<void>(n);
+    if (ec) {
+        failure = from_error(*c, ec, timeout, "write");
+        co_return false;
+    }
+    co_return true;
+}
+
+// PKIX: the peer's chain against the context's trust store, and the name against the exchange.
+std::optional<std::string> check_pkix(SSL* ssl, const std::string& host) {
+    X509* leaf = SSL_get0_peer_certificate(ssl);
+    if (leaf == nullptr) {
+        return "no peer certificate";
+    }
+    std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx{X509_STORE_CTX_new(),
+                                                                        &X509_STORE_CTX_free};
+    if (!ctx || X509_STORE_CTX_init(ctx.get(), SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl)), leaf,
+                                    SSL_get_peer_cert_chain(ssl)) != 1) {
+        return fmt::format("cannot verify the chain: {}", openssl_errors());
+    }
+    X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+    X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_SERVER);
+    X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
+    if (X509_verify_cert(ctx.get()) != 1) {
+        return fmt::format("PKIX: {}",
+                           X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())));
+    }
+    return std::nullopt;
+}
+
+// DANE: OpenSSL matched the TLSA records given before the handshake (RFC 7671/7672: usages 2
+// and 3, with DANE-EE ignoring names and dates).
+std::optional<std::string> check_dane(SSL* ssl, int usable_records) {
+    if (usable_records <= 0) {
+        return "DANE: no usable TLSA records";
+    }
+    if (SSL_get0_dane_authority(ssl, nullptr, nullptr) < 0) {
+        return fmt::format("DANE: no TLSA record matches ({})",
+                           X509_verify_cert_error_string(SSL_get_verify_result(ssl)));
+    }
+    return std::nullopt;
+}
+
+awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::HealthConfig& config,
+                                 std::shared_ptr<asio::ssl::context> tls, std::string probe_name) {
+    const auto executor = co_await asio::this_coro::executor;
+    const auto started = std::chrono::steady_clock::now();
+    auto c = std::make_shared<Connection>(executor, *tls);
+    ProbeReport report;
+    auto finish = [&](ProbePhase phase, const Failure& f) {
+        report.phase = phase;
+        report.error = f.error;
+        report.reply_code = f.reply_code;
+        report.detail = f.detail;
+        report.latency =
+            std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - started);
+        ++c->phase;
+        c->deadline.cancel();
+        std::error_code ignored;
+        c->stream.lowest_layer().close(ignored);
+        return report;
+    };
+    auto unexpected = [](const core::SmtpReply& reply) {
+        return Failure{ProbeError::none, reply.code, core::describe(reply)};
+    };
+    const auto& t = config.timeouts;
+    Failure failure;
+
+    // connect (optionally from the source address)
+    std::error_code ec;
+    const auto address = asio::ip::make_address(target.address, ec);
+    if (ec) {
+        co_return finish(ProbePhase::connect, {ProbeError::network, 0,
+                                               fmt::format("cannot parse address '{}': {}",
+                                                           target.address, ec.message())});
+    }
+    tcp::socket& socket = c->stream.next_layer();
+    const tcp::endpoint endpoint{address, target.port};
+    socket.open(endpoint.protocol(), ec);
+    if (!ec && !config.source_address.empty()) {
+        const auto source = asio::ip::make_address(config.source_address, ec);
+        if (!ec && source.is_v4() == address.is_v4()) {
+            socket.bind(tcp::endpoint{source, 0}, ec);
+        }
+        if (ec) {
+            co_return finish(ProbePhase::connect,
+                             {ProbeError::network, 0,
+                              fmt::format("cannot bind source address '{}': {}",
+                                          config.source_address, ec.message())});
+        }
+    }
+    if (ec) {
+        co_return finish(ProbePhase::connect, {ProbeError::network, 0, ec.message()});
+    }
+    arm(c, t.connect);
+    {
+        const auto [connect_ec] = co_await socket.async_connect(endpoint, as_tuple_awaitable);
+        if (connect_ec) {
+            co_return finish(ProbePhase::connect,
+                             from_error(*c, connect_ec, t.connect, "connection"));
+        }
+    }
+
+    // banner: the whole reply, without speaking first
+    arm(c, t.banner);
+    auto banner = co_await read_reply(c, socket, t.banner, "banner", failure);
+    if (!banner) {
+        co_return finish(ProbePhase::banner, failure);
+    }
+    if (banner->code != 220) {
+        co_return finish(ProbePhase::banner, unexpected(*banner));
+    }
+
+    // EHLO
+    const std::string ehlo = fmt::format("EHLO {}\r\n", probe_name);
+    arm(c, t.ehlo);
+    if (!co_await send(c, socket, ehlo, t.ehlo, failure)) {
+        co_return finish(ProbePhase::ehlo, failure);
+    }
+    auto ehlo_reply = co_await read_reply(c, socket, t.ehlo, "EHLO reply", failure);
+    if (!ehlo_reply) {
+        co_return finish(ProbePhase::ehlo, failure);
+    }
+    if (ehlo_reply->code != 250) {
+        co_return finish(ProbePhase::ehlo, unexpected(*ehlo_reply));
+    }
+    const core::EhloCapabilities caps = core::parse_ehlo(*ehlo_reply);
+    report.starttls_offered = caps.starttls;
+
+    const bool use_tls = config.starttls != core::StartTls::off && caps.starttls;
+    if (use_tls) {
+        arm(c, t.starttls);
+        if (!co_await send(c, socket, "STARTTLS\r\n", t.starttls, failure)) {
+            co_return finish(ProbePhase::starttls, failure);
+        }
+        auto go = co_await read_reply(c, socket, t.starttls, "STARTTLS reply", failure);
+        if (!go) {
+            co_return finish(ProbePhase::starttls, failure);
+        }
+        if (go->code != 220) {
+            co_return finish(ProbePhase::starttls, unexpected(*go));
+        }
+        // Plain text sent after the 220 would be read as if it came over TLS (CVE-2011-0411).
+        c->buffer.clear();
+
+        SSL* ssl = c->stream.native_handle();
+        const std::string host = host_name(target.exchange);
+        // SNI = the exchange (SSL_set_tlsext_host_name, without its old-style cast).
+        SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>(host.c_str()));
+        int usable_tlsa = 0;
+        const bool want_dane =
+            config.verify == core::Verify::dane || config.verify == core::Verify::both;
+        if (want_dane && SSL_dane_enable(ssl, host.c_str()) > 0) {
+            for (const auto& r : target.tlsa) {
+                if (r.usage != 2 && r.usage != 3) {
+                    continue; // RFC 7672 §3.1.3: PKIX usages are not used for SMTP
+                }
+                if (SSL_dane_tlsa_add(ssl, r.usage, r.selector, r.matching_type, r.data.data(),
+                                      r.data.size()) > 0) {
+                    ++usable_tlsa;
+                }
+            }
+            ERR_clear_error();
+        }
+        arm(c, t.tls_handshake);
+        const auto [hs_ec] =
+            co_await c->stream.async_handshake(asio::ssl::stream_base::client, as_tuple_awaitable);
+        if (hs_ec) {
+            if (c->timed_out) {
+                co_return finish(ProbePhase::tls_handshake,
+                                 from_error(*c, hs_ec, t.tls_handshake, "TLS handshake"));
+            }
+            std::string why = hs_ec.message();
+            const std::string more = openssl_errors();
+            if (!more.empty() && why.find(more) == std::string::npos) {
+                why += " (" + more + ")";
+            }
+            co_return finish(ProbePhase::tls_handshake, {ProbeError::tls, 0, why});
+        }
+        report.tls = true;
+
+        // certificate checks: reported, never enforced here (core::classify decides)
+        std::optional<std::string> problem;
+        if (config.verify == core::Verify::pkix || config.verify == core::Verify::both) {
+            problem = check_pkix(ssl, host);
+        }
+        if (!problem && want_dane) {
+            problem = check_dane(ssl, usable_tlsa);
+        }
+        report.certificate_error = std::move(problem);
+
+        // EHLO again: RFC 3207 §4.2 discards what was learnt before TLS.
+        arm(c, t.ehlo);
+        if (!co_await send(c, c->stream, ehlo, t.ehlo, failure)) {
+            co_return finish(ProbePhase::ehlo, failure);
+        }
+        auto again = co_await read_reply(c, c->stream, t.ehlo, "EHLO reply", failure);
+        if (!again) {
+            co_return finish(ProbePhase::ehlo, failure);
+        }
+        if (again->code != 250) {
+            co_return finish(ProbePhase::ehlo, unexpected(*again));
+        }
+    }
+
+    // QUIT: whatever happens now does not change the outcome
+    arm(c, t.quit);
+    bool quit_sent = false;
+    if (use_tls) {
+        quit_sent = co_await send(c, c->stream, "QUIT\r\n", t.quit, failure);
+        if (quit_sent) {
+            co_await read_reply(c, c->stream, t.quit, "QUIT reply", failure);
+        }
+    } else {
+        quit_sent = co_await send(c, socket, "QUIT\r\n", t.quit, failure);
+        if (quit_sent) {
+            co_await read_reply(c, socket, t.quit, "QUIT reply", failure);
+        }
+    }
+    co_return finish(ProbePhase::done, Failure{});
+}
+
+} // namespace
+
+std::shared_ptr<asio::ssl::context> make_probe_tls_context(const core::HealthConfig& config) {
+    auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    std::error_code ec;
+    if (!config.ca_file.empty()) {
+        tls->load_verify_file(config.ca_file, ec);
+        if (ec) {
+            throw std::runtime_error(
+                fmt::format("cannot load CA file '{}': {}", config.ca_file, ec.message()));
+        }
+    } else {
+        tls->set_default_verify_paths(ec);
+    }
+    // The handshake never fails on the certificate; the checks after it report why.
+    tls->set_verify_mode(asio::ssl::verify_none);
+    if (config.verify == core::Verify::dane || config.verify == core::Verify::both) {
+        if (SSL_CTX_dane_enable(tls->native_handle()) <= 0) {
+            throw std::runtime_error(
+                fmt::format("cannot enable DANE in OpenSSL: {}", openssl_errors()));
+        }
+    }
+    return tls;
+}
+
+asio::awaitable<core::ProbeReport> probe(const core::ProbeTarget& target,
+                                         const core::HealthConfig& config,
+                                         std::shared_ptr<asio::ssl::context> tls,
+                                         std::string probe_name) {
+    try {
+        co_return co_await run_probe(target, config, std::move(tls), std::move(probe_name));
+    } catch (const std::exception& e) {
+        // Allocation failures and the like: this probe failed, the prober goes on.
+        ProbeReport report;
+        report.phase = ProbePhase::connect;
+        report.error = ProbeError::network;
+        report.detail = e.what();
+        co_return report;
+    }
+}
+
+core::ProbeReport probe_once(const core::ProbeTarget& target, const core::HealthConfig& config) {
+    asio::io_context io;
+    std::optional<ProbeReport> report;
+    const std::string name = config.probe_name.empty() ? default_probe_name() : config.probe_name;
+    asio::co_spawn(io, probe(target, config, make_probe_tls_context(config), name),
+                   [&report](const std::exception_ptr& error, ProbeReport r) {
+                       if (!error) {
+                           report = std::move(r);
+                       }
+                   });
+    io.run();
+    if (!report) {
+        throw std::runtime_error("cannot probe: the probe ended without a report");
+    }
+    return *report;
+}
+
+std::string default_probe_name() {
+    std::array<char, 256> name{};
+    if (::gethostname(name.data(), name.size() - 1) != 0 || name[0] == '\0') {
+        return "localhost";
+    }
+    return name.data();
+}
+
+Prober::Prober(core::HealthConfig config)
+    : config_(std::move(config)),
+      probe_name_(config_.probe_name.empty() ? default_probe_name() : config_.probe_name),
+      tls_(make_probe_tls_context(config_)), tracker_(config_), random_(std::random_device{}()),
+      io_(std::make_unique<asio::io_context>()),
+      slot_freed_(std::make_unique<asio::steady_timer>(*io_)) {
+    slot_freed_->expires_at(asio::steady_timer::time_point::max());
+    publish();
+}
+
+Prober::~Prober() {
+    stop();
+}
+
+void Prober::publish() {
+    std::shared_ptr<const core::HealthSnapshot> next;
+    {
+        const std::lock_guard lock{mutex_};
+        next = std::make_shared<const core::HealthSnapshot>(tracker_.snapshot(wall_now()));
+    }
+    std::atomic_store_explicit(&snapshot_, std::move(next), std::memory_order_release);
+}
+
+void Prober::set_targets(std::vector<core::ProbeTarget> targets) {
+    bool started = false;
+    {
+        const std::lock_guard lock{mutex_};
+        tracker_.set_targets(std::move(targets), wall_now());
+        ++generation_;
+        started = started_;
+    }
+    publish();
+    if (started) {
+        asio::post(*io_, [this] { spawn_target_loops(); });
+    }
+}
+
+void Prober::spawn_target_loops() {
+    std::vector<std::string> keys;
+    std::uint64_t generation = 0;
+    {
+        const std::lock_guard lock{mutex_};
+        generation = generation_;
+        for (const auto& entry : tracker_.targets()) {
+            keys.push_back(entry.first);
+        }
+    }
+    // Every key gets a loop of the current generation; loops of older ones end when they wake.
+    for (auto& key : keys) {
+        asio::co_spawn(*io_, target_loop(std::move(key), generation), asio::detached);
+    }
+}
+
+void Prober::start() {
+    {
+        const std::lock_guard lock{mutex_};
+        if (started_) {
+            return;
+        }
+        started_ = true;
+    }
+    running_ = true;
+    asio::co_spawn(*io_, publish_loop(), asio::detached);
+    spawn_target_loops();
+    thread_ = std::thread([this] {
+        try {
+            io_->run();
+        } catch (const std::exception& e) {
+            // The snapshot stops being refreshed, so lookups fail open once it is stale.
+            log::error("health prober stopped", {{"reason", e.what()}});
+        }
+    });
+}
+
+void Prober::stop() {
+    running_ = false;
+    io_->stop();
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+std::string Prober::dump_json() const {
+    const std::lock_guard lock{mutex_};
+    return tracker_.dump_json(wall_now());
+}
+
+asio::awaitable<void> Prober::acquire_slot() {
+    while (in_flight_ >= std::max<std::size_t>(config_.max_concurrent, 1)) {
+        co_await slot_freed_->async_wait(as_tuple_awaitable);
+    }
+    ++in_flight_;
+}
+
+void Prober::release_slot() {
+    --in_flight_;
+    slot_freed_->cancel_one();
+}
+
+asio::awaitable<void> Prober::publish_loop() {
+    asio::steady_timer timer{*io_};
+    while (running_) {
+        publish();
+        timer.expires_after(publish_period);
+        co_await timer.async_wait(as_tuple_awaitable);
+    }
+}
+
+asio::awaitable<void> Prober::target_loop(std::string key, std::uint64_t generation) {
+    asio::steady_timer timer{*io_};
+    // No wait is longer than the longest delay next_delay() gives; a later due time means the
+    // wall clock went back, and the target is probed now.
+    const Millis longest = config_.interval + config_.spread + config_.backoff_max +
+                           config_.backoff_jitter + config_.fast_interval;
+    while (running_) {
+        core::ProbeTarget target;
+        Millis due{0};
+        {
+            const std::lock_guard lock{mutex_};
+            const core::TargetStatus* status = tracker_.find(key);
+            if (generation != generation_ || status == nullptr) {
+                co_return;
+            }
+            due = status->next_due;
+            target = status->target;
+        }
+        const Millis delay = due - wall_now();
+        if (delay > Millis{0} && delay <= longest) {
+            timer.expires_after(delay);
+            co_await timer.async_wait(as_tuple_awaitable);
+            continue;
+        }
+        co_await acquire_slot();
+        const ProbeReport report = co_await probe(target, config_, tls_, probe_name_);
+        release_slot();
+        std::optional<core::Transition> transition;
+        {
+            const std::lock_guard lock{mutex_};
+            transition = tracker_.observe(key, report, wall_now(), random_());
+        }
+        if (transition) {
+            const auto level =
+                transition->to == core::Health::up ? log::Level::info : log::Level::warning;
+            log::write(level, "health changed",
+                       {{"target", transition->key},
+                        {"from", core::to_string(transition->from)},
+                        {"to", core::to_string(transition->to)},
+                        {"phase", core::to_string(transition->result.phase)},
+                        {"reason", transition->result.reason}});
+        }
+    }
+}
+
+} // namespace mxsteer::io

@@ -1,0 +1,116 @@
+// SMTP health probes (DESIGN.md "Health checks") on their own thread and io_context, never on
+// the lookup path: the dialogue, TLS and certificate checks here; the state machine in
+// core/health. Lookups read the newest published snapshot without taking a lock.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "core/health.hpp"
+
+#include <asio/awaitable.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace mxsteer::io {
+
+// The TLS client context for probes: the CA file (or OpenSSL's default paths) for PKIX, DANE
+// enabled when config.verify asks for it. Certificates are checked after the handshake and
+// reported, never enforced by the handshake itself. Throws std::runtime_error when the CA file
+// cannot be loaded.
+[[nodiscard]] std::shared_ptr<asio::ssl::context>
+make_probe_tls_context(const core::HealthConfig& config);
+
+// One probe of one target (connect, banner, EHLO, optional STARTTLS + handshake + certificate
+// checks, EHLO again over TLS, QUIT; never MAIL FROM) with every phase under its own deadline.
+// `probe_name` is the EHLO argument. Never throws: every failure is in the report.
+[[nodiscard]] asio::awaitable<core::ProbeReport> probe(const core::ProbeTarget& target,
+                                                       const core::HealthConfig& config,
+                                                       std::shared_ptr<asio::ssl::context> tls,
+                                                       std::string probe_name);
+
+// The same, blocking on a private io_context (tests, one-shot checks).
+[[nodiscard]] core::ProbeReport probe_once(const core::ProbeTarget& target,
+                                           const core::HealthConfig& config);
+
+// The host name for EHLO when config.probe_name is empty.
+[[nodiscard]] std::string default_probe_name();
+
+// Probes every target on a schedule (core::next_delay), at most config.max_concurrent at once,
+// feeds the results to a core::HealthTracker and publishes its snapshot. Thread-safe: every
+// public member may be called from any thread.
+class Prober {
+public:
+    // Validates nothing (see core::validate); throws std::runtime_error if the TLS context
+    // cannot be built. Publishes a snapshot with no targets at once.
+    explicit Prober(core::HealthConfig config);
+    Prober(const Prober&) = delete;
+    Prober& operator=(const Prober&) = delete;
+    ~Prober(); // stop()
+
+    // Replaces the targets (startup and reload): kept targets (same exchange, address and port)
+    // keep their state; new ones start in config.initial_state and are probed at once.
+    void set_targets(std::vector<core::ProbeTarget> targets);
+
+    // Starts the prober thread (once; a stopped Prober does not start again); stop() ends it
+    // and waits (probes in flight are dropped, the last snapshot stays and ages).
+    void start();
+    void stop();
+
+    // The newest snapshot, never null; readers take no lock of ours. std::atomic_load on the
+    // shared_ptr (libstdc++ guards it with a small pool of mutexes, held for a pointer copy):
+    // libstdc++ 12's std::atomic<std::shared_ptr> exists but its load() unlocks with relaxed
+    // order, a data race that ThreadSanitizer reports.
+    [[nodiscard]] std::shared_ptr<const core::HealthSnapshot> snapshot() const {
+        return std::atomic_load_explicit(&snapshot_, std::memory_order_acquire);
+    }
+
+    // Every target as JSON (core::HealthTracker::dump_json), at the current time.
+    [[nodiscard]] std::string dump_json() const;
+
+    [[nodiscard]] const core::HealthConfig& config() const { return config_; }
+
+    // Published at least this often while running, so that a live prober's snapshot is never
+    // older than this (its age is what tells a stalled prober).
+    static constexpr std::chrono::milliseconds publish_period{250};
+
+private:
+    asio::awaitable<void> target_loop(std::string key, std::uint64_t generation);
+    asio::awaitable<void> publish_loop();
+    asio::awaitable<void> acquire_slot();
+    void release_slot();
+    void publish();
+    void spawn_target_loops();
+
+    core::HealthConfig config_;
+    std::string probe_name_;
+    std::shared_ptr<asio::ssl::context> tls_;
+
+    // Guards tracker_, generation_ and started_ (the daemon's thread and the prober's); never
+    // held across a co_await, never taken by snapshot().
+    mutable std::mutex mutex_;
+    core::HealthTracker tracker_;
+    std::uint64_t generation_ = 0; // bumped by set_targets: loops of older generations end
+
+    std::shared_ptr<const core::HealthSnapshot> snapshot_; // std::atomic_load/store only
+    std::mt19937_64 random_;                               // prober thread only
+    std::size_t in_flight_ = 0;
+    std::atomic<bool> running_{false};
+    bool started_ = false;
+    std::thread thread_;
+    // Last: destroyed first, so that the coroutine frames it still holds go before the rest.
+    std::unique_ptr<asio::io_context> io_;
+    std::unique_ptr<asio::steady_timer> slot_freed_;
+};
+
+} // namespace mxsteer::io
