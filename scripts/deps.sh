@@ -8,7 +8,7 @@ build=(g++ make cmake pkg-config libknot-dev libssl-dev libtomlplusplus-dev libf
     libasio-dev libsimdjson-dev libmaxminddb-dev)
 test=("${build[@]}" doctest-dev clang-format bind9-utils knot-dnssecutils pre-commit git
     openssl pdns-server pdns-backend-remote pdns-backend-bind bind9-dnsutils socat python3
-    libmaxmind-db-writer-perl unbound dnsdist)
+    libmaxmind-db-writer-perl unbound dnsdist postfix)
 bench=("${test[@]}" dnsperf pdns-backend-geoip util-linux procps)
 
 run=(pdns-server pdns-backend-remote bind9-dnsutils)
@@ -41,6 +41,12 @@ if [[ $(id -u) -ne 0 ]]; then
     sudo=(sudo)
 fi
 echo "deps: installing ${missing[*]}"
+# Postfix is a test peer only: "No configuration" installs it without a main.cf, so no system
+# MTA starts; the tests run private instances on loopback.
+if [[ " ${missing[*]} " == *" postfix "* ]]; then
+    echo "postfix postfix/main_mailer_type select No configuration" |
+        "${sudo[@]}" debconf-set-selections
+fi
 "${sudo[@]}" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null

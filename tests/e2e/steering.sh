@@ -25,6 +25,9 @@
 #             re-ranked last, and first again once restarted (the times are printed); /metrics
 #             and /state answer; with every MTA down the answer is the zone's MX set with
 #             ttl_min. No answer on the way may be anything but NOERROR with MX records
+#   postfix   the same with a real Postfix from Debian (tests/health/postfix_lib.sh) as the
+#             nearest exchange, probed with STARTTLS and a PKIX check: stopping it re-ranks it
+#             last in the MX set served through pdns, starting it brings it back first
 #   unbound   unbound from Debian in front (subnetcache, send-client-subnet to pdns): stub
 #             clients on 127.0.1.1 and 127.0.2.1 each get their region's order, also when
 #             answered from unbound's cache
@@ -119,6 +122,38 @@ start() { # start PORTVAR [pdns lines...]; STEER_NAME (default steer) names the 
     e2e_start_mxsteerd sock "$name-mxsteerd" "$mxsteerd" --config "$config"
     e2e_start_pdns "$st_var" "$name-pdns" launch=remote \
         "remote-connection-string=unix:path=$sock,timeout=2000" "$@"
+}
+
+start_smtp() { # start_smtp PIDVAR ADDRESS: a fake MTA on ADDRESS:$smtp_port
+    local pid_var=$1 address=$2
+    e2e_spawn "$pid_var" "$E2E_TMP/smtp-$address.log" python3 "$source_dir/tests/e2e/fake_smtp.py" "$address" "$smtp_port"
+    for ((n = 0; n < 50; n++)); do
+        grep -q listening "$E2E_TMP/smtp-$address.log" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    e2e_die "fake SMTP server on $address:$smtp_port did not start"
+}
+
+# wait_answer WANT LIMIT_S: query the eu client every 0.2 s until the answer is WANT; every
+# answer on the way must be NOERROR with MX records. Prints the seconds it took.
+wait_answer() {
+    local want=$1 limit_ms=$(($2 * 1000)) start now got
+    start=$(($(date +%s%N) / 1000000))
+    while true; do
+        got=$(mx "$port" +subnet=192.0.2.1/24) # mx dies on anything but NOERROR
+        [[ $got == *" mx"* ]] || e2e_die "an answer without MX records: '$got'"
+        [[ $got == "$want" ]] && break
+        now=$(($(date +%s%N) / 1000000))
+        ((now - start <= limit_ms)) || e2e_die "no '$want' within $2 s, last answer '$got'"
+        sleep 0.2
+    done
+    now=$(($(date +%s%N) / 1000000))
+    printf '%d.%d\n' $(((now - start) / 1000)) $(((now - start) % 1000 / 100))
+}
+
+# http_get URL: the body, with python3 (no curl needed).
+http_get() {
+    python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "$1"
 }
 
 case $step in
@@ -287,15 +322,6 @@ health)
     # Fake MTAs on 127.0.20.1, 127.0.20.2 (pool eu) and 127.0.21.1 (pool us), one port.
     e2e_pick_port smtp_port
     e2e_pick_port status_port
-    start_smtp() { # start_smtp ADDRESS: prints the pid variable name to use
-        local pid_var=$1 address=$2
-        e2e_spawn "$pid_var" "$E2E_TMP/smtp-$address.log" python3 "$source_dir/tests/e2e/fake_smtp.py" "$address" "$smtp_port"
-        for ((n = 0; n < 50; n++)); do
-            grep -q listening "$E2E_TMP/smtp-$address.log" 2>/dev/null && return 0
-            sleep 0.1
-        done
-        e2e_die "fake SMTP server on $address:$smtp_port did not start"
-    }
     start_smtp eu1_pid 127.0.20.1
     start_smtp eu2_pid 127.0.20.2
     start_smtp us1_pid 127.0.21.1
@@ -351,22 +377,6 @@ EOF
     start port edns-subnet-processing=yes
     healthy="10 mx-eu1.example.com.,10 mx-eu2.example.com.,20 mx-us1.example.com. scope=24"
     eu1_down="10 mx-eu2.example.com.,20 mx-us1.example.com.,30 mx-eu1.example.com. scope=24"
-    # wait_answer WANT LIMIT_S: query the eu client every 0.2 s until the answer is WANT; every
-    # answer on the way must be NOERROR with MX records. Prints the seconds it took.
-    wait_answer() {
-        local want=$1 limit_ms=$(($2 * 1000)) start now got
-        start=$(($(date +%s%N) / 1000000))
-        while true; do
-            got=$(mx "$port" +subnet=192.0.2.1/24) # mx dies on anything but NOERROR
-            [[ $got == *" mx-"* ]] || e2e_die "an answer without MX records: '$got'"
-            [[ $got == "$want" ]] && break
-            now=$(($(date +%s%N) / 1000000))
-            ((now - start <= limit_ms)) || e2e_die "no '$want' within $2 s, last answer '$got'"
-            sleep 0.2
-        done
-        now=$(($(date +%s%N) / 1000000))
-        printf '%d.%d\n' $(((now - start) / 1000)) $(((now - start) % 1000 / 100))
-    }
     t=$(wait_answer "$healthy" 60)
     echo "ok: all MTAs up, the eu client gets the eu pool first (after ${t}s)"
     e2e_stop "$eu1_pid" || true
@@ -375,9 +385,6 @@ EOF
     start_smtp eu1_pid 127.0.20.1
     t=$(wait_answer "$healthy" 60)
     echo "ok: mx-eu1 back: first again after ${t}s"
-    http_get() {
-        python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "$1"
-    }
     metrics=$(http_get "http://127.0.0.1:$status_port/metrics") || e2e_die "no /metrics"
     grep -q '^mxsteer_exchange_up{exchange="mx-eu1.example.com.",state="up"} 1$' <<<"$metrics" ||
         e2e_die "/metrics lacks mx-eu1 up: $metrics"
@@ -393,6 +400,93 @@ EOF
     grep -qE '^example\.com\.[[:space:]]+5[[:space:]]+IN[[:space:]]+MX' <<<"$out" ||
         e2e_die "fail-open answer without ttl_min 5: $out"
     echo "ok: every MTA down: the canonical MX set with TTL 5 after ${t}s, never empty"
+    ;;
+postfix)
+    # The nearest exchange is a real Postfix (STARTTLS, a certificate for mx1.example.com from
+    # a CA made here, checked with verify = "pkix"); the others are fake MTAs without STARTTLS
+    # (degraded: they still take mail).
+    # shellcheck source=tests/health/postfix_lib.sh
+    source "$source_dir/tests/health/postfix_lib.sh"
+    why=$(postfix_usable) || e2e_skip "$why"
+    e2e_pick_port smtp_port
+    e2e_pick_port status_port
+    sh "$source_dir/tests/health/make_certs.sh" "$E2E_TMP/certs" || e2e_die "no test certificates"
+    pfdir=$E2E_TMP/postfix
+    chmod 711 "$E2E_TMP" # Postfix's daemons (user postfix) reach their queue below it
+    postfix_prepare "$pfdir" 127.0.20.1 "$smtp_port" "$E2E_TMP/certs" ||
+        e2e_die "postfix check refused the generated config"
+    postfix_start "$pfdir"
+    E2E_PIDS+=("$POSTFIX_PID")
+    start_smtp eu2_pid 127.0.20.2
+    start_smtp us1_pid 127.0.21.1
+    cat >"$E2E_TMP/example.com.zone" <<EOF
+\$ORIGIN example.com.
+\$TTL 300
+@       SOA  ns1 hostmaster 1 7200 3600 1209600 300
+@       NS   ns1
+@       MX   10 mx-us1
+@       MX   20 mx1
+@       MX   20 mx-eu2
+ns1     A    192.0.2.53
+mx1     A    127.0.20.1
+mx-eu2  A    127.0.20.2
+mx-us1  A    127.0.21.1
+EOF
+    cat >"$config" <<EOF
+[[zones]]
+file = "$E2E_TMP/example.com.zone"
+[[regions]]
+name = "eu"
+[[regions]]
+name = "us"
+[networks]
+"192.0.2.0/24" = "eu"
+[health]
+interval = 1
+spread = 0.2
+fast_interval = 0.5
+rise = 2
+fall = 2
+ok_after = 2
+backoff_base = 0.5
+backoff_max = 2
+backoff_jitter = 0.2
+port = $smtp_port
+starttls = "opportunistic"
+verify = "pkix"
+ca_file = "$E2E_TMP/certs/ca.pem"
+status_listen = "127.0.0.1:$status_port"
+[[steer]]
+name = "example.com."
+ttl_min = 5
+[[steer.pools]]
+name = "eu"
+exchanges = ["mx1.example.com.", "mx-eu2.example.com."]
+[[steer.pools]]
+name = "us"
+exchanges = ["mx-us1.example.com."]
+[steer.order]
+eu = ["eu", "us"]
+EOF
+    start port edns-subnet-processing=yes
+    healthy="10 mx-eu2.example.com.,10 mx1.example.com.,20 mx-us1.example.com. scope=24"
+    postfix_down="10 mx-eu2.example.com.,20 mx-us1.example.com.,30 mx1.example.com. scope=24"
+    t=$(wait_answer "$healthy" 90)
+    echo "ok: Postfix up (STARTTLS, certificate checked): mx1 first for the eu client (${t}s)"
+    metrics=$(http_get "http://127.0.0.1:$status_port/metrics") || e2e_die "no /metrics"
+    grep -q '^mxsteer_exchange_up{exchange="mx1.example.com.",state="up"} 1$' <<<"$metrics" ||
+        e2e_die "Postfix is not 'up' (STARTTLS and the PKIX check passed): $metrics"
+    grep -q '^mxsteer_exchange_up{exchange="mx-eu2.example.com.",state="degraded"} 1$' <<<"$metrics" ||
+        e2e_die "a fake MTA without STARTTLS is not 'degraded': $metrics"
+    echo "ok: Postfix is up with STARTTLS and a checked certificate; the fake MTAs are degraded"
+    e2e_stop "$POSTFIX_PID" || true
+    POSTFIX_PID=
+    t=$(wait_answer "$postfix_down" 60)
+    echo "ok: Postfix stopped: mx1 ranked last through pdns after ${t}s"
+    postfix_start "$pfdir"
+    E2E_PIDS+=("$POSTFIX_PID")
+    t=$(wait_answer "$healthy" 90)
+    echo "ok: Postfix started again: mx1 first after ${t}s"
     ;;
 *) e2e_die "unknown step '$step'" ;;
 esac
