@@ -1,6 +1,7 @@
 // mxsteerd: PowerDNS remote backend. Wiring only: arguments -> config -> zones -> servers -> loop.
 // SPDX-License-Identifier: MIT
 #include "core/config.hpp"
+#include "core/json_text.hpp"
 #include "core/name.hpp"
 #include "core/steer.hpp"
 #include "core/text.hpp"
@@ -221,10 +222,25 @@ std::string metrics_text(const core::HealthSnapshot& snapshot) {
     return out;
 }
 
+// /state: {"probes": the prober's dump, "overrides": {"exchange": "drain", ...}}.
+std::string state_json(const io::Prober& prober, const core::Overrides& overrides) {
+    std::string out = "{\"probes\":" + prober.dump_json() + ",\"overrides\":{";
+    bool first = true;
+    for (const auto& entry : overrides) {
+        out += first ? "" : ",";
+        first = false;
+        core::append_json_string(out, entry.first);
+        out += ':';
+        core::append_json_string(out, core::to_string(entry.second));
+    }
+    return out + "}}";
+}
+
 // /state (the prober's JSON dump) and /metrics on a loopback HTTP endpoint. A failure to bind
 // is logged; DNS keeps being served.
 void start_status_server(asio::io_context& io, std::optional<io::HttpServer>& server,
-                         const std::string& listen, const io::Prober& prober) {
+                         const std::string& listen, const io::Prober& prober,
+                         const std::shared_ptr<const core::AnswerStore>& store) {
     const auto parsed = core::parse_listen("http:" + listen);
     if (!parsed || parsed->kind != core::Listen::Kind::http) {
         log::error("status endpoint not started",
@@ -233,11 +249,11 @@ void start_status_server(asio::io_context& io, std::optional<io::HttpServer>& se
     }
     try {
         server.emplace(io, parsed->address, parsed->port,
-                       [&prober](const protocol::HttpRequest& request) {
+                       [&prober, &store](const protocol::HttpRequest& request) {
                            protocol::HttpReply reply;
                            const std::string_view path{request.target};
                            if (path == "/state") {
-                               reply.body = prober.dump_json();
+                               reply.body = state_json(prober, store->steering().overrides);
                            } else if (path == "/metrics") {
                                reply.body = metrics_text(*prober.snapshot());
                            } else {
@@ -273,6 +289,9 @@ std::vector<std::pair<std::string, std::string>> file_stamps(const core::Steerin
     if (s.geoip.database) {
         out.emplace_back(*s.geoip.database, file_stamp(*s.geoip.database));
     }
+    if (s.overrides_file) {
+        out.emplace_back(s.overrides_file->name, file_stamp(s.overrides_file->name));
+    }
     return out;
 }
 
@@ -292,7 +311,8 @@ int explain(const core::AnswerStore& store, const std::string& name, const std::
     // The same path as a lookup: real-remote is the client, health as the server has it.
     const core::Client who = core::parse_client("", core::to_string(*prefix));
     const core::HealthSnapshot health; // no probes here: every exchange up
-    const core::SteerAnswer a = core::steer(*rule, store.steering().locator, who, health, 0);
+    const core::SteerAnswer a =
+        core::steer(*rule, store.steering().locator, who, health, 0, &store.steering().overrides);
     const auto& geo = store.steering().locator.config();
     fmt::print("name:       {}\n", rule->name);
     fmt::print("client:     {}\n", who.address ? core::to_string(*prefix) : "unknown");
@@ -328,6 +348,9 @@ int explain(const core::AnswerStore& store, const std::string& name, const std::
                    ? "[health] is configured, but --explain runs no probes: every exchange "
                      "counts as up (a running daemon's state is at status_listen /state)"
                    : "not checked ([health] is not configured): every exchange counts as up");
+    for (const auto& entry : store.steering().overrides) {
+        fmt::print("override:   {} {}\n", core::to_string(entry.second), entry.first);
+    }
     fmt::print("decision:   {}\n", core::to_string(a.decision));
     fmt::print("ttl:        {}\n", a.ttl_s);
     fmt::print("scope:      {}\n", a.scope);
@@ -395,7 +418,7 @@ int run(const Options& o) {
                   {{"targets", std::to_string(loaded.steering->probe_targets.size())},
                    {"interval_ms", std::to_string(health->config.interval.count())}});
         if (!health->status_listen.empty()) {
-            start_status_server(io, status_server, health->status_listen, *prober);
+            start_status_server(io, status_server, health->status_listen, *prober, store);
         }
     }
     const auto snapshot = [&prober] {

@@ -259,8 +259,29 @@ std::string_view to_string(Health health) {
     return "up";
 }
 
+std::string_view to_string(Override value) {
+    switch (value) {
+    case Override::drain:
+        return "drain";
+    case Override::force_up:
+        return "force-up";
+    case Override::force_down:
+        return "force-down";
+    }
+    return "drain";
+}
+
+std::optional<Override> parse_override(std::string_view text) {
+    for (const Override o : {Override::drain, Override::force_up, Override::force_down}) {
+        if (text == to_string(o)) {
+            return o;
+        }
+    }
+    return std::nullopt;
+}
+
 SteerAnswer steer(const SteerRule& rule, const Locator& locator, const Client& client,
-                  const HealthSnapshot& health, std::int64_t now_s) {
+                  const HealthSnapshot& health, std::int64_t now_s, const Overrides* overrides) {
     SteerAnswer answer;
     auto canonical = [&](Decision decision, std::uint32_t ttl, std::uint8_t scope) {
         answer.records = rule.canonical;
@@ -300,14 +321,24 @@ SteerAnswer steer(const SteerRule& rule, const Locator& locator, const Client& c
             return canonical(Decision::fail_open_stale, rule.ttl_min, 0);
         }
     }
+    auto override_of = [&](const std::string& exchange) -> std::optional<Override> {
+        if (overrides == nullptr || overrides->empty()) {
+            return std::nullopt;
+        }
+        const auto it = overrides->find(exchange);
+        return it == overrides->end() ? std::nullopt : std::optional{it->second};
+    };
     auto health_of = [&](const std::string& exchange) -> const ExchangeHealth* {
-        if (!health.checking) {
-            return nullptr;
+        if (!health.checking || override_of(exchange)) {
+            return nullptr; // an override stands for the probes
         }
         const auto it = health.exchanges.find(exchange);
         return it == health.exchanges.end() ? nullptr : &it->second;
     };
     auto healthy = [&](const std::string& exchange) {
+        if (const auto o = override_of(exchange)) {
+            return *o == Override::force_up;
+        }
         const ExchangeHealth* h = health_of(exchange);
         return h == nullptr || h->state == Health::up || h->state == Health::degraded;
     };
@@ -348,12 +379,15 @@ SteerAnswer steer(const SteerRule& rule, const Locator& locator, const Client& c
     // every unhealthy exchange in the same order (rule 2). Each exchange appears once (rule 5).
     std::vector<std::vector<const std::string*>> tiers;
     std::vector<const std::string*> unhealthy;
+    std::vector<const std::string*> drained; // last of all, never dropped
     std::unordered_set<std::string_view> seen;
     auto place = [&](std::vector<const std::string*>& tier, const std::string& exchange) {
         if (!seen.insert(exchange).second) {
             return;
         }
-        if (healthy(exchange)) {
+        if (override_of(exchange) == Override::drain) {
+            drained.push_back(&exchange);
+        } else if (healthy(exchange)) {
             tier.push_back(&exchange);
         } else {
             unhealthy.push_back(&exchange);
@@ -374,7 +408,7 @@ SteerAnswer steer(const SteerRule& rule, const Locator& locator, const Client& c
     tiers.push_back(std::move(rest));
     const bool any_healthy =
         std::any_of(tiers.begin(), tiers.end(), [](const auto& t) { return !t.empty(); });
-    if (!any_healthy && !unhealthy.empty()) {
+    if (!any_healthy && (!unhealthy.empty() || !drained.empty())) {
         return canonical(Decision::fail_open_down, rule.ttl_min, 0);
     }
     if (rule.drop_unhealthy) {
@@ -393,6 +427,7 @@ SteerAnswer steer(const SteerRule& rule, const Locator& locator, const Client& c
         unhealthy = std::move(back);
     }
     tiers.push_back(std::move(unhealthy));
+    tiers.push_back(std::move(drained));
 
     unsigned preference = rule.preference_base;
     for (const auto& tier : tiers) {

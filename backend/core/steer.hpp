@@ -126,6 +126,14 @@ struct HealthSnapshot {
     std::unordered_map<std::string, ExchangeHealth> exchanges; // absent exchange: up
 };
 
+// Operator overrides per exchange, whatever the probes say. drain: ranked after every other
+// exchange and never dropped (mail still has a way in while it drains); force_down: treated as
+// down; force_up: treated as up.
+enum class Override : std::uint8_t { drain, force_up, force_down };
+using Overrides = std::unordered_map<std::string, Override>; // exchange (canonical) -> override
+[[nodiscard]] std::string_view to_string(Override value);
+[[nodiscard]] std::optional<Override> parse_override(std::string_view text);
+
 enum class Decision : std::uint8_t {
     steered,          // ordered for the client's place and health
     unknown_client,   // no usable client address: canonical set
@@ -152,6 +160,7 @@ struct SteerAnswer {
 inline constexpr std::uint8_t unknown_client_scope = 32;
 
 [[nodiscard]] SteerAnswer steer(const SteerRule& rule, const Locator& locator, const Client& client,
-                                const HealthSnapshot& health, std::int64_t now_s);
+                                const HealthSnapshot& health, std::int64_t now_s,
+                                const Overrides* overrides = nullptr);
 
 } // namespace mxsteer::core

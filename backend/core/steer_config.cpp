@@ -130,7 +130,8 @@ SteeringResult bind_steering(const SteeringConfig& config,
                              const std::vector<NetworkConfig>& networks,
                              std::shared_ptr<const GeoDatabase> database,
                              const std::vector<const lint::Zone*>& zones,
-                             const std::string& config_file) {
+                             const std::string& config_file,
+                             const std::vector<OverrideConfig>& overrides) {
     Binder b{config_file, zones};
     GeographyConfig geo;
     std::unordered_map<std::string, std::size_t> region_index;
@@ -326,6 +327,24 @@ SteeringResult bind_steering(const SteeringConfig& config,
         }
     }
     steering->locator = Locator{std::move(geo)};
+    for (const OverrideConfig& o : overrides) {
+        bool known = false;
+        for (const SteerRule& rule : steering->rules) {
+            for (const Pool& pool : rule.pools) {
+                known = known || std::find(pool.exchanges.begin(), pool.exchanges.end(),
+                                           o.exchange) != pool.exchanges.end();
+            }
+            for (const MxRecord& record : rule.canonical) {
+                known = known || record.exchange == o.exchange;
+            }
+        }
+        if (!known) {
+            b.report("steer-unknown-name", lint::Severity::warning, o.file, o.pos, {},
+                     fmt::format("{} '{}': no steered name hands out this exchange",
+                                 to_string(o.value), o.exchange));
+        }
+        steering->overrides[o.exchange] = o.value; // a later line for the same exchange wins
+    }
     if (config.health) {
         steering->health = config.health;
         steering->probe_targets = probe_targets(*steering, config.health->config.port, b);

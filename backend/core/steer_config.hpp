@@ -28,6 +28,14 @@ struct RegionConfig {
     SourcePosition pos;
 };
 
+// One line of an overrides file.
+struct OverrideConfig {
+    std::string exchange; // canonical
+    Override value = Override::drain;
+    std::string file;
+    SourcePosition pos;
+};
+
 // One "CIDR = region" entry, from the config file or a networks file.
 struct NetworkConfig {
     Prefix prefix;
@@ -84,8 +92,9 @@ struct HealthSection {
 struct SteeringConfig {
     std::optional<HealthSection> health;
     std::vector<RegionConfig> regions;
-    std::vector<NetworkConfig> networks; // from the config file
-    std::vector<NamedRef> network_files; // "CIDR REGION" lines, resolved paths
+    std::vector<NetworkConfig> networks;    // from the config file
+    std::vector<NamedRef> network_files;    // "CIDR REGION" lines, resolved paths
+    std::optional<NamedRef> overrides_file; // "drain|force-up|force-down EXCHANGE" lines
     GeoipConfig geoip;
     std::vector<SteerConfig> steer;
 
@@ -102,6 +111,7 @@ struct Steering {
     // in a served zone are not probed and count as up.
     std::optional<HealthSection> health;
     std::vector<ProbeTarget> probe_targets;
+    Overrides overrides; // from the overrides file, applied to every steered answer
     [[nodiscard]] const SteerRule* find(std::string_view canonical_name) const;
 };
 
@@ -121,6 +131,7 @@ struct SteeringResult {
                                            const std::vector<NetworkConfig>& networks,
                                            std::shared_ptr<const GeoDatabase> database,
                                            const std::vector<const lint::Zone*>& zones,
-                                           const std::string& config_file);
+                                           const std::string& config_file,
+                                           const std::vector<OverrideConfig>& overrides = {});
 
 } // namespace mxsteer::core

@@ -78,8 +78,8 @@ public:
                            },
                            [this](const std::string& file) { return resolve(file); })) {
                 error(key.source(), fmt::format("unknown key {}, expected 'listen', 'log_level', "
-                                                "'zones', 'regions', 'networks', 'geoip', 'steer' "
-                                                "or 'health'",
+                                                "'zones', 'regions', 'networks', 'geoip', 'steer', "
+                                                "'health' or 'overrides'",
                                                 lint::quoted(key.str())));
             }
         }

@@ -612,6 +612,16 @@ bool parse_steering_key(std::string_view key, const toml::node& value,
         reader.steer(value);
     } else if (key == "health") {
         reader.health(value);
+    } else if (key == "overrides") {
+        const auto* text = value.as_string();
+        if (text == nullptr || text->get().empty()) {
+            error({value.source().begin.line, value.source().begin.column},
+                  "overrides must be the path of an overrides file (lines \"drain|force-up|"
+                  "force-down EXCHANGE\")");
+        } else {
+            steering.overrides_file = core::NamedRef{
+                resolve(text->get()), {value.source().begin.line, value.source().begin.column}};
+        }
     } else {
         return false;
     }
@@ -667,6 +677,104 @@ NetworksFile parse_networks(std::string_view text, const std::string& path) {
                                    core::SourcePosition{line_number, words[1].second}});
     }
     return result;
+}
+
+namespace {
+
+// The words of one line (up to '#'), each with its 1-based column.
+std::vector<std::pair<std::string_view, std::uint32_t>> words_of(std::string_view line) {
+    if (const auto hash = line.find('#'); hash != std::string_view::npos) {
+        line = line.substr(0, hash);
+    }
+    std::vector<std::pair<std::string_view, std::uint32_t>> words;
+    std::size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) {
+            ++i;
+        }
+        const std::size_t start = i;
+        while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') {
+            ++i;
+        }
+        if (i > start) {
+            words.emplace_back(line.substr(start, i - start),
+                               static_cast<std::uint32_t>(start + 1));
+        }
+    }
+    return words;
+}
+
+} // namespace
+
+OverridesFile parse_overrides(std::string_view text, const std::string& path) {
+    OverridesFile result;
+    std::uint32_t line_number = 0;
+    auto fail = [&](std::uint32_t column, std::string message) {
+        result.errors.push_back(lint::Diagnostic{
+            "config", lint::Severity::error, path, line_number, column, {}, std::move(message)});
+    };
+    while (!text.empty()) {
+        ++line_number;
+        const auto end = text.find('\n');
+        const auto words = words_of(text.substr(0, end));
+        text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+        if (words.empty()) {
+            continue;
+        }
+        if (words.size() != 2) {
+            fail(words.front().second, fmt::format("expected \"drain|force-up|force-down "
+                                                   "EXCHANGE\" (two words), got {} words",
+                                                   words.size()));
+            continue;
+        }
+        const auto value = core::parse_override(words[0].first);
+        if (!value) {
+            fail(words[0].second, fmt::format("expected drain, force-up or force-down, got {}",
+                                              lint::quoted(words[0].first)));
+            continue;
+        }
+        auto name = lint::canonical_name(words[1].first);
+        if (!name) {
+            fail(words[1].second, fmt::format("expected an exchange name like "
+                                              "mx1.example.com., got {}",
+                                              lint::quoted(words[1].first)));
+            continue;
+        }
+        result.overrides.push_back(
+            {*name, *value, path, core::SourcePosition{line_number, words[1].second}});
+    }
+    return result;
+}
+
+OverridesFile read_overrides_file(const std::string& path) {
+    try {
+        const std::string text = lint::read_text_file(path);
+        if (text.size() > max_networks_file_bytes) {
+            OverridesFile result;
+            result.errors.push_back(
+                lint::Diagnostic{"config",
+                                 lint::Severity::error,
+                                 path,
+                                 0,
+                                 0,
+                                 {},
+                                 fmt::format("cannot read overrides file: larger than {} bytes",
+                                             max_networks_file_bytes)});
+            return result;
+        }
+        return parse_overrides(text, path);
+    } catch (const std::exception& e) {
+        OverridesFile result;
+        result.errors.push_back(
+            lint::Diagnostic{"config",
+                             lint::Severity::error,
+                             path,
+                             0,
+                             0,
+                             {},
+                             fmt::format("cannot read overrides file: {}", e.what())});
+        return result;
+    }
 }
 
 NetworksFile read_networks_file(const std::string& path) {

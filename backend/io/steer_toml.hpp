@@ -34,4 +34,12 @@ inline constexpr std::size_t max_networks_file_bytes = std::size_t{64} << 20;
 [[nodiscard]] NetworksFile parse_networks(std::string_view text, const std::string& path);
 [[nodiscard]] NetworksFile read_networks_file(const std::string& path);
 
+// An overrides file: one "drain|force-up|force-down EXCHANGE" per line; '#' starts a comment.
+struct OverridesFile {
+    std::vector<core::OverrideConfig> overrides;
+    std::vector<lint::Diagnostic> errors;
+};
+[[nodiscard]] OverridesFile parse_overrides(std::string_view text, const std::string& path);
+[[nodiscard]] OverridesFile read_overrides_file(const std::string& path);
+
 } // namespace mxsteer::io

@@ -60,7 +60,17 @@ core::SteeringResult bind_config(const core::SteeringConfig& config, const std::
             database = std::move(opened.database);
         }
     }
-    auto result = core::bind_steering(config, networks, std::move(database), zones, config_file);
+    std::vector<core::OverrideConfig> overrides;
+    if (config.overrides_file) {
+        auto read = read_overrides_file(config.overrides_file->name);
+        for (const auto& error : read.errors) {
+            log_finding(error);
+            ok = false;
+        }
+        overrides = std::move(read.overrides);
+    }
+    auto result =
+        core::bind_steering(config, networks, std::move(database), zones, config_file, overrides);
     for (const auto& finding : result.findings) {
         log_finding(finding);
     }

@@ -16,8 +16,8 @@ std::string lookup_records(const Request& request, const core::AnswerStore& stor
     }
     const core::SteerRule& rule = store.steering().rules[static_cast<std::size_t>(found.steer)];
     const core::Client client = core::parse_client(request.remote, request.real_remote);
-    const core::SteerAnswer answer =
-        core::steer(rule, store.steering().locator, client, health, now_s);
+    const core::SteerAnswer answer = core::steer(rule, store.steering().locator, client, health,
+                                                 now_s, &store.steering().overrides);
     std::string out{found.records.substr(0, found.records.size() - 1)}; // without ']'
     for (const core::MxRecord& record : answer.records) {
         out += out.size() > 1 ? ",{\"qtype\":\"MX\",\"qname\":" : "{\"qtype\":\"MX\",\"qname\":";

@@ -99,7 +99,7 @@ contains "$work/err" "zones=1 refused=0"
 
 echo "case: --check-config exits 2 for config errors, with file:line:col"
 expect 2 "$mxsteerd" --check-config --config "$data/bad_key.invalid.toml"
-contains "$work/err" "$data/bad_key.invalid.toml:3:1: error: unknown key 'log_leve', expected 'listen', 'log_level', 'zones', 'regions', 'networks', 'geoip', 'steer' or 'health'"
+contains "$work/err" "$data/bad_key.invalid.toml:3:1: error: unknown key 'log_leve', expected 'listen', 'log_level', 'zones', 'regions', 'networks', 'geoip', 'steer', 'health' or 'overrides'"
 # Config errors stop before any zone is loaded.
 lacks "$work/err" "zone loaded"
 
@@ -291,4 +291,28 @@ EOF
 else
     echo "skipped: MXSTEER_GEO_DIR has no geolite2-country.mmdb (the build writes it)"
 fi
+echo "case: an overrides file drains an exchange; a change to it reloads by itself"
+sed -e 's|^listen = "unix:steer.sock"|listen = "unix:ovr.sock"\noverrides = "overrides.txt"|' \
+    "$work/steer/mxsteer.toml" >"$work/steer/ovr.toml"
+echo "192.0.2.0/24 eu" >"$work/steer/nets.txt"
+echo "drain mx-eu1.example.com." >"$work/steer/overrides.txt"
+"$mxsteerd" --config "$work/steer/ovr.toml" 2>"$work/ovr.log" &
+daemon=$!
+wait_for "$work/ovr.log" "msg=listening"
+ask "$work/steer/ovr.sock" "$lookup" >"$work/ovr.reply"
+contains "$work/ovr.reply" '"content":"10 mx-eu2.example.com."'
+contains "$work/ovr.reply" '"content":"40 mx-eu1.example.com."' # after mx-ap1 (in no pool)
+"$mxsteerd" --log-level error --config "$work/steer/ovr.toml" --explain example.com \
+    --client 192.0.2.1 >"$work/ovr.explain"
+contains "$work/ovr.explain" "override:   drain mx-eu1.example.com."
+contains "$work/ovr.explain" "MX          40 mx-eu1.example.com."
+echo "# maintenance over" >"$work/steer/ovr.new"
+mv "$work/steer/ovr.new" "$work/steer/overrides.txt"
+wait_for "$work/ovr.log" "trigger=\"changed: $work/steer/overrides.txt\""
+wait_for "$work/ovr.log" 'msg=reloaded'
+ask "$work/steer/ovr.sock" "$lookup" >"$work/ovr.reply"
+contains "$work/ovr.reply" '"content":"10 mx-eu1.example.com."'
+kill "$daemon"
+wait "$daemon" || fail "mxsteerd exited $? on SIGTERM"
+daemon=
 echo "PASS"

@@ -461,3 +461,61 @@ TEST_CASE("order = distance: pools by great-circle distance from the client's lo
     // Frankfurt to Ashburn, Virginia: about 6,550 km.
     CHECK(distance_km({50.1, 8.7}, {39.0, -77.5}) == doctest::Approx(6550).epsilon(0.01));
 }
+
+TEST_CASE("operator overrides: drain goes last and stays, force-up and force-down beat probes") {
+    const Locator locator = networks_locator();
+    struct Case {
+        Overrides overrides;
+        std::vector<std::pair<std::string, Health>> health;
+        bool drop;
+        const char* expected;
+    };
+    const Case cases[] = {
+        {{{"mx-eu1.example.com.", Override::drain}},
+         {},
+         false,
+         "10 mx-eu2, 20 mx-us1, 30 mx-ap1, 40 mx-eu1"},
+        // Dropping leaves out the unhealthy, never the drained.
+        {{{"mx-eu1.example.com.", Override::drain}},
+         {{"mx-us1", Health::down}},
+         true,
+         "10 mx-eu2, 20 mx-ap1, 30 mx-eu1"},
+        {{{"mx-eu1.example.com.", Override::force_up}},
+         {{"mx-eu1", Health::down}},
+         false,
+         "10 mx-eu1, 10 mx-eu2, 20 mx-us1, 30 mx-ap1"},
+        {{{"mx-eu2.example.com.", Override::force_down}},
+         {},
+         false,
+         "10 mx-eu1, 20 mx-us1, 30 mx-ap1, 40 mx-eu2"},
+        {{{"mx-eu2.example.com.", Override::force_down}},
+         {},
+         true,
+         "10 mx-eu1, 20 mx-us1, 30 mx-ap1"},
+        // Unknown exchanges in the overrides change nothing.
+        {{{"mx9.example.com.", Override::force_down}},
+         {},
+         false,
+         "10 mx-eu1, 10 mx-eu2, 20 mx-us1, 30 mx-ap1"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.expected);
+        SteerRule r = rule();
+        r.drop_unhealthy = c.drop;
+        const SteerAnswer a =
+            steer(r, locator, client("192.0.2.1", 32), checked(c.health), 1000, &c.overrides);
+        CHECK(a.decision == Decision::steered);
+        CHECK(show(a.records) == c.expected);
+    }
+    // Overrides work without health checks too, and every exchange drained still answers.
+    Overrides all;
+    for (const auto& record : rule().canonical) {
+        all[record.exchange] = Override::drain;
+    }
+    const SteerAnswer a =
+        steer(rule(), locator, client("192.0.2.1", 32), HealthSnapshot{}, 0, &all);
+    CHECK(a.decision == Decision::fail_open_down);
+    CHECK(a.records == rule().canonical);
+    CHECK(parse_override("force-up") == Override::force_up);
+    CHECK_FALSE(parse_override("up"));
+}

@@ -152,7 +152,7 @@ TEST_CASE("config toml: every error says where, what was expected and what was s
          "log_level must be a string, 'debug', 'info', 'warning' or 'error', got a boolean"},
         {"log_leve = \"info\"\n", 1, 1,
          "unknown key 'log_leve', expected 'listen', 'log_level', 'zones', 'regions', 'networks', "
-         "'geoip', 'steer' or 'health'"},
+         "'geoip', 'steer', 'health' or 'overrides'"},
         {"[health]\nfall = 0\n", 2, 8, "health.fall must be an integer from 1 to 100, got 0"},
         {"[health]\ninterval = \"3s\"\n", 2, 12,
          "health.interval must be a number from 0 to 3600 (seconds for durations)"},

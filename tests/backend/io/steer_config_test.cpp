@@ -211,3 +211,51 @@ TEST_CASE("networks files: malformed, truncated and hostile lines say file:line:
     REQUIRE(missing.errors.size() == 1);
     CHECK(missing.errors[0].message.rfind("cannot read networks file: ", 0) == 0);
 }
+
+TEST_CASE("overrides files: drain, force-up and force-down lines, errors at file:line:col") {
+    const auto parsed = io::parse_overrides(
+        "# maintenance\ndrain mx-eu1.example.com.\n\nforce-up   MX-US1.example.com # probes lie\n",
+        "overrides.txt");
+    REQUIRE(parsed.errors.empty());
+    REQUIRE(parsed.overrides.size() == 2);
+    CHECK(parsed.overrides[0].exchange == "mx-eu1.example.com.");
+    CHECK(parsed.overrides[0].value == core::Override::drain);
+    CHECK(parsed.overrides[1].exchange == "mx-us1.example.com."); // canonical form
+    CHECK(parsed.overrides[1].value == core::Override::force_up);
+    CHECK(parsed.overrides[1].pos.line == 4);
+    CHECK(parsed.overrides[1].pos.column == 12);
+    struct Row {
+        std::string text;
+        std::uint32_t line;
+        std::uint32_t column;
+        std::string_view message;
+    };
+    const Row rows[] = {
+        {"drain\n", 1, 1,
+         "expected \"drain|force-up|force-down EXCHANGE\" (two words), got 1 words"},
+        {"\nundrain mx1.example.com.\n", 2, 1,
+         "expected drain, force-up or force-down, got 'undrain'"},
+        {"force-down mx..example.com\n", 1, 12,
+         "expected an exchange name like mx1.example.com., got 'mx..example.com'"},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.text);
+        const auto bad = io::parse_overrides(row.text, "overrides.txt");
+        REQUIRE(bad.errors.size() == 1);
+        CHECK(bad.errors[0].line == row.line);
+        CHECK(bad.errors[0].column == row.column);
+        CHECK(bad.errors[0].message == row.message);
+    }
+    // Binding: an override of an exchange no steered name hands out is a warning.
+    auto loaded = lint::load_zone_text(zone_text, "example.com.zone", "example.com.");
+    core::SteeringConfig config;
+    const auto bound =
+        core::bind_steering(config, {}, nullptr, {&loaded.zone}, file,
+                            {{"mx9.example.com.", core::Override::drain, "overrides.txt", {3, 7}}});
+    REQUIRE(bound.findings.size() == 1);
+    CHECK(bound.findings[0].rule == "steer-unknown-name");
+    CHECK(bound.findings[0].severity == lint::Severity::warning);
+    CHECK(bound.findings[0].line == 3);
+    REQUIRE(bound.steering);
+    CHECK(bound.steering->overrides.at("mx9.example.com.") == core::Override::drain);
+}
