@@ -12,6 +12,7 @@
 #include "io/prober.hpp"
 #include "io/zone_set.hpp"
 #include "protocol/handler.hpp"
+#include "protocol/lookup.hpp"
 
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
@@ -255,7 +256,8 @@ void start_status_server(asio::io_context& io, std::optional<io::HttpServer>& se
                            if (path == "/state") {
                                reply.body = state_json(prober, store->steering().overrides);
                            } else if (path == "/metrics") {
-                               reply.body = metrics_text(*prober.snapshot());
+                               reply.body = metrics_text(*prober.snapshot()) +
+                                            prober.metrics_text() + protocol::answer_metrics();
                            } else {
                                reply.status = 404;
                                reply.body = "{\"error\":\"not found: try /state or /metrics\"}";

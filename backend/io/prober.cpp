@@ -530,6 +530,69 @@ std::string Prober::dump_json() const {
     return tracker_.dump_json(wall_now());
 }
 
+namespace {
+
+// A Prometheus label value: backslash, double quote and newline escaped.
+std::string label(std::string_view value) {
+    std::string out;
+    for (const char c : value) {
+        if (c == '\\' || c == '"') {
+            out += '\\';
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+std::string Prober::metrics_text() const {
+    const std::lock_guard lock{mutex_};
+    std::string out;
+    out += "# HELP mxsteer_probe_target_state 1 for the current state of each probed address\n"
+           "# TYPE mxsteer_probe_target_state gauge\n";
+    for (const auto& entry : tracker_.targets()) {
+        const core::TargetStatus& t = entry.second;
+        for (const core::Health h : {core::Health::up, core::Health::degraded,
+                                     core::Health::soft_down, core::Health::down}) {
+            out += fmt::format("mxsteer_probe_target_state{{exchange=\"{}\",address=\"{}\","
+                               "port=\"{}\",state=\"{}\"}} {}\n",
+                               label(t.target.exchange), label(t.target.address), t.target.port,
+                               core::to_string(h), t.state.state == h ? 1 : 0);
+        }
+    }
+    out += "# HELP mxsteer_probe_transitions_total state changes of each probed address\n"
+           "# TYPE mxsteer_probe_transitions_total counter\n";
+    for (const auto& entry : tracker_.targets()) {
+        const auto it = counters_.transitions.find(entry.first);
+        out += fmt::format("mxsteer_probe_transitions_total{{target=\"{}\"}} {}\n",
+                           label(entry.first), it == counters_.transitions.end() ? 0 : it->second);
+    }
+    out += "# HELP mxsteer_probes_total probes by their classification\n"
+           "# TYPE mxsteer_probes_total counter\n";
+    for (const auto& [state, n] : counters_.probes) {
+        out += fmt::format("mxsteer_probes_total{{result=\"{}\"}} {}\n", state, n);
+    }
+    out += "# HELP mxsteer_probe_failures_total failed probes by the phase they ended at and why\n"
+           "# TYPE mxsteer_probe_failures_total counter\n";
+    for (const auto& [where, n] : counters_.failed) {
+        out += fmt::format("mxsteer_probe_failures_total{{phase=\"{}\",reason=\"{}\"}} {}\n",
+                           label(where.first), label(where.second), n);
+    }
+    out += "# HELP mxsteer_probe_latency_seconds probe time by the phase the dialogue ended at\n"
+           "# TYPE mxsteer_probe_latency_seconds summary\n";
+    for (const auto& [phase, sum] : counters_.latency) {
+        out += fmt::format("mxsteer_probe_latency_seconds_sum{{phase=\"{}\"}} {:.6f}\n"
+                           "mxsteer_probe_latency_seconds_count{{phase=\"{}\"}} {}\n",
+                           phase, sum.first, phase, sum.second);
+    }
+    return out;
+}
+
 asio::awaitable<void> Prober::acquire_slot() {
     while (in_flight_ >= std::max<std::size_t>(config_.max_concurrent, 1)) {
         co_await slot_freed_->async_wait(as_tuple_awaitable);
@@ -582,6 +645,20 @@ asio::awaitable<void> Prober::target_loop(std::string key, std::uint64_t generat
         {
             const std::lock_guard lock{mutex_};
             transition = tracker_.observe(key, report, wall_now(), random_());
+            const core::ProbeResult result = core::classify(report, config_);
+            ++counters_.probes[std::string{core::to_string(result.state)}];
+            if (result.state == core::Health::down || result.state == core::Health::soft_down) {
+                const std::string why = report.error != core::ProbeError::none
+                                            ? std::string{core::to_string(report.error)}
+                                            : fmt::format("reply {}", report.reply_code);
+                ++counters_.failed[{std::string{core::to_string(report.phase)}, why}];
+            }
+            auto& [seconds, count] = counters_.latency[std::string{core::to_string(report.phase)}];
+            seconds += std::chrono::duration<double>(report.latency).count();
+            ++count;
+            if (transition) {
+                ++counters_.transitions[transition->key];
+            }
         }
         if (transition) {
             const auto level =

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -78,6 +79,11 @@ public:
     // Every target as JSON (core::HealthTracker::dump_json), at the current time.
     [[nodiscard]] std::string dump_json() const;
 
+    // Prometheus text exposition: per target its state (mxsteer_probe_target_state, 1 for the
+    // current one) and state transitions; probes by result; failures by the phase they ended
+    // at and why; probe latency (sum and count) by the phase the dialogue ended at.
+    [[nodiscard]] std::string metrics_text() const;
+
     [[nodiscard]] const core::HealthConfig& config() const { return config_; }
 
     // Published at least this often while running, so that a live prober's snapshot is never
@@ -100,6 +106,13 @@ private:
     // held across a co_await, never taken by snapshot().
     mutable std::mutex mutex_;
     core::HealthTracker tracker_;
+    // Counters since start, guarded by mutex_ like the tracker.
+    struct Counters {
+        std::map<std::string, std::uint64_t> transitions;                    // target key
+        std::map<std::string, std::uint64_t> probes;                         // result state
+        std::map<std::pair<std::string, std::string>, std::uint64_t> failed; // phase, error
+        std::map<std::string, std::pair<double, std::uint64_t>> latency;     // phase -> s, n
+    } counters_;
     std::uint64_t generation_ = 0; // bumped by set_targets: loops of older generations end
 
     std::shared_ptr<const core::HealthSnapshot> snapshot_; // std::atomic_load/store only

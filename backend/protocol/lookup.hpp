@@ -17,4 +17,8 @@ namespace mxsteer::protocol {
 [[nodiscard]] std::string lookup_records(const Request& request, const core::AnswerStore& store,
                                          const core::HealthSnapshot& health, std::int64_t now_s);
 
+// Prometheus text of the steered answers given since start, by region and decision
+// (mxsteer_answers_total). Safe from any thread.
+[[nodiscard]] std::string answer_metrics();
+
 } // namespace mxsteer::protocol

@@ -388,6 +388,17 @@ EOF
     metrics=$(http_get "http://127.0.0.1:$status_port/metrics") || e2e_die "no /metrics"
     grep -q '^mxsteer_exchange_up{exchange="mx-eu1.example.com.",state="up"} 1$' <<<"$metrics" ||
         e2e_die "/metrics lacks mx-eu1 up: $metrics"
+    # mx-eu1 went down and came back: two transitions, connect failures, and the eu answers.
+    grep -qE '^mxsteer_probe_transitions_total\{target="mx-eu1\.example\.com\./127\.0\.20\.1:[0-9]+"\} ([2-9]|[1-9][0-9]+)$' <<<"$metrics" ||
+        e2e_die "/metrics lacks mx-eu1's transitions: $metrics"
+    grep -qE '^mxsteer_probe_failures_total\{phase="connect",reason="[^"]+"\} [1-9]' <<<"$metrics" ||
+        e2e_die "/metrics lacks the connect failures: $metrics"
+    grep -qE '^mxsteer_probe_target_state\{exchange="mx-us1\.example\.com\.",address="127\.0\.21\.1",port="[0-9]+",state="up"\} 1$' <<<"$metrics" ||
+        e2e_die "/metrics lacks mx-us1's state: $metrics"
+    grep -qE '^mxsteer_answers_total\{region="eu",decision="steered"\} [1-9]' <<<"$metrics" ||
+        e2e_die "/metrics lacks the eu answers: $metrics"
+    grep -qE '^mxsteer_probe_latency_seconds_count\{phase="done"\} [1-9]' <<<"$metrics" ||
+        e2e_die "/metrics lacks probe latencies: $metrics"
     state=$(http_get "http://127.0.0.1:$status_port/state") || e2e_die "no /state"
     grep -q '127.0.21.1' <<<"$state" || e2e_die "/state lacks the us address: $state"
     echo "ok: /metrics and /state show every exchange"
