@@ -107,7 +107,9 @@ steer_example)
     # The steering binds to the zones being linted: without example.com, its steered name and
     # pool members are unknown.
     expect 1 "$mxlint" --config "$example" ../../../zones/example.org.zone
-    contains out "mxsteer.toml:102:1: error: steered name 'example.com.' is in no served zone [steer-unknown-name]"
+    # The [[steer]] header's line, read from the example itself so that edits to it keep this true.
+    steer_line=$(grep -n '^\[\[steer\]\]$' "$example" | head -1 | cut -d: -f1)
+    contains out "mxsteer.toml:$steer_line:1: error: steered name 'example.com.' is in no served zone [steer-unknown-name]"
     ;;
 steer_no_address)
     # A pool member without an address: reported once, as the zone rule, at the config line.

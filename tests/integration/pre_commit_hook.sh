@@ -201,15 +201,20 @@ else
     run_expect 0 run.txt pre-commit run --color never || true
 
     check "a pool member without an address fails at the config's line and column"
-    # mx-ap1 is named at mxsteer.toml:130:14 (examples/mxsteer.toml, same lines).
+    # Where mx-ap1 is named in mxsteer.toml (a copy of examples/mxsteer.toml): line and column.
+    at=$(grep -n '"mx-ap1\.example\.com\."' mxsteer.toml | grep -v '^[0-9]*:#' | head -1)
+    ap_line=${at%%:*}
+    ap_text=${at#*:}
+    ap_prefix=${ap_text%%\"mx-ap1*}
+    ap_col=$((${#ap_prefix} + 1))
     sed -i 's/"mx-ap1\.example\.com\."/"mx-ap9.example.com."/' mxsteer.toml
     git add mxsteer.toml
     run_expect 1 run.txt pre-commit run --color never || true
     expect_in run.txt "Failed" "pre-commit says Failed"
-    if grep -Eq "^mxsteer\.toml:130:14: error: steering pool member 'mx-ap9\.example\.com\.' of 'example\.com\.' does not exist in the zone \[mx-target-no-address\]" run.txt; then
-        pass "mxlint names mxsteer.toml:130:14, the member and the rule"
+    if grep -Eq "^mxsteer\.toml:$ap_line:$ap_col: error: steering pool member 'mx-ap9\.example\.com\.' of 'example\.com\.' does not exist in the zone \[mx-target-no-address\]" run.txt; then
+        pass "mxlint names mxsteer.toml:$ap_line:$ap_col, the member and the rule"
     else
-        fail "no 'mxsteer.toml:130:14: error: steering pool member 'mx-ap9.example.com.' ...' in the output"
+        fail "no 'mxsteer.toml:$ap_line:$ap_col: error: steering pool member 'mx-ap9.example.com.' ...' in the output"
     fi
     run_expect 0 install.txt pre-commit install || true
     run_expect 1 commit.txt git commit --quiet -m "steer to mx-ap9" || true
