@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2154 # PID and port variables are set by spawn/pick_port (printf -v)
+# capacity.sh: issue 5's probe capacity. fake_mta serves N SMTP listeners with STARTTLS (one
+# single-threaded epoll process, EC P-256 certificate, no session resumption) on 127.1.0.1 and
+# the N-1 addresses after it, pinned to CPU 1; prober_bench runs the daemon's io::Prober (linked
+# from the Release build) against them at a 10 s interval on CPU 0 and reports the prober
+# thread's CPU, RSS, probes per second and schedule slip (see prober_bench.cpp).
+# SPDX-License-Identifier: MIT
+#
+# usage: bench/health/capacity.sh [--sizes "1000 5000 10000"] [--warmup S] [--duration S]
+#                                 [--starttls off|opportunistic|required] [--no-build]
+#
+#   --sizes "N..."  numbers of addresses (default "1000 5000 10000")
+#   --warmup S      seconds before the measurement window (default 30: the first round, in
+#                   which every target is due at once, is not measured)
+#   --duration S    seconds measured (default 60: six 10 s rounds)
+#   --starttls M    the prober's starttls mode (default opportunistic, the default; fake_mta
+#                   always offers STARTTLS, so every probe does a full TLS handshake)
+#   --no-build      use the binaries already built
+#
+# Markdown report on stdout, progress on stderr, raw data in bench/work/health/capacity/.
+set -euo pipefail
+
+sizes="1000 5000 10000"
+warmup=30
+duration=60
+starttls=opportunistic
+BUILD=1
+args="$*"
+usage() {
+    [[ ${1:-2} -eq 0 ]] || exec >&2
+    sed -n '10,20p' "$0" | sed 's/^# \{0,1\}//'
+    exit "${1:-2}"
+}
+while (($#)); do
+    case "$1" in
+    --sizes) sizes=${2:?}; shift 2 ;;
+    --warmup) warmup=${2:?}; shift 2 ;;
+    --duration) duration=${2:?}; shift 2 ;;
+    --starttls) starttls=${2:?}; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    -h | --help) usage 0 ;;
+    *) echo "capacity.sh: unknown argument '$1'" >&2; usage ;;
+    esac
+done
+[[ $warmup =~ ^[0-9]+$ && $duration =~ ^[1-9][0-9]*$ ]] || usage
+
+# shellcheck source=bench/health/lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+run=$work/capacity
+rm -rf -- "$run"
+mkdir -p -- "$run"
+build_all
+if [[ $BUILD == 1 ]]; then
+    say "building prober_bench against the Release libraries"
+    (cd "$build_dir" && cmake --build . -j2 --target mxsteer_backend_io) >>"$work/build.log" 2>&1 ||
+        die "build failed (log: $work/build.log)"
+    g++ -std=c++20 -O2 -Wall -Wextra -DNDEBUG -DASIO_STANDALONE -DASIO_NO_DEPRECATED \
+        -I"$root/backend" -I"$root/linter" -o "$bin/prober_bench" "$here/prober_bench.cpp" \
+        -Wl,--start-group "$build_dir"/backend/libmxsteer_backend_io.a \
+        "$build_dir"/backend/libmxsteer_backend_core.a "$build_dir"/linter/libmxsteer_lint*.a \
+        -Wl,--end-group -lfmt -lssl -lcrypto -pthread || die "cannot build prober_bench"
+fi
+[[ -x $bin/prober_bench ]] || die "prober_bench not built; run without --no-build"
+certs
+
+need=$(($(tr ' ' '\n' <<<"$sizes" | sort -n | tail -n1) + 200))
+(($(ulimit -n) >= need)) || ulimit -n "$need" 2>/dev/null ||
+    die "ulimit -n is $(ulimit -n); fake_mta needs about $need descriptors"
+
+ticks() { # utime + stime of PID, in clock ticks
+    awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
+hz=$(getconf CLK_TCK)
+# starvation meter on CPU 0, where the prober runs (see wakeup.py)
+wake_log=$run/wakeup.log
+spawn wake_pid 0 "$run/wakeup.err" python3 "$here/wakeup.py" "$wake_log"
+load_start=$(loadavg)
+started=$(date -u +%H:%M:%S)
+rows=()
+raw=()
+for n in $sizes; do
+    pick_port port
+    stats_file=$run/fake-$n.stats
+    : >"$run/fake-$n.log"
+    spawn fake_pid 1 "$run/fake-$n.log" "$bin/fake_mta" --first 127.1.0.1 --count "$n" \
+        --port "$port" --cert "$work/certs/leaf.pem" --key "$work/certs/leaf.key" --stats "$stats_file"
+    wait_for "$fake_pid" "$run/fake-$n.log" listening 60
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    say "N=$n: prober_bench for ${warmup}+${duration} s (load $load)"
+    spawn bench_pid 0 "$run/bench-$n.log" "$bin/prober_bench" --first 127.1.0.1 --count "$n" \
+        --port "$port" --interval-ms 10000 --starttls "$starttls" --warmup "$warmup" \
+        --duration "$duration"
+    sleep "$warmup"
+    # the fake server's CPU and completed dialogues over (about) the same window
+    f0=$(ticks "$fake_pid")
+    q0=$(tail -n1 "$stats_file" | awk '{print $4}')
+    s0=$(now_ms)
+    while alive "$bench_pid"; do sleep 0.2; done
+    wait "$bench_pid" || die "prober_bench failed (log: $run/bench-$n.log)"
+    forget "$bench_pid"
+    f1=$(ticks "$fake_pid")
+    q1=$(tail -n1 "$stats_file" | awk '{print $4}')
+    s1=$(now_ms)
+    errors=$(tail -n1 "$stats_file" | awk '{print $5}')
+    load_after=$(cut -d' ' -f1 /proc/loadavg)
+    wake=$(awk -v a="$s0" -v b="$s1" '$1 >= a && $1 <= b { print $2 }' "$wake_log" | sort -n |
+        awk '{ v[NR] = $1 } END { printf "%d / %d", v[int((NR + 1) / 2)], v[NR] }')
+    stop "$fake_pid"
+    result=$(grep '^RESULT' "$run/bench-$n.log") || die "no RESULT from prober_bench (log: $run/bench-$n.log)"
+    raw+=("N=$n load=$load-$load_after $result fake_cpu_ticks=$((f1 - f0)) fake_quits=$((q1 - q0)) fake_errors=$errors window_ms=$((s1 - s0)) cpu0_wakeup_median_max_ms=${wake// /}")
+    get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" ${result#RESULT}"; }
+    fake_cpu=$(awk -v t=$((f1 - f0)) -v hz="$hz" -v ms=$((s1 - s0)) 'BEGIN {printf "%.1f", 100 * t / hz / (ms / 1000)}')
+    fake_rate=$(awk -v q=$((q1 - q0)) -v ms=$((s1 - s0)) 'BEGIN {printf "%.0f", q / (ms / 1000)}')
+    rows+=("| $n | $load / $load_after | $(get prober_cpu_pct) | $(get process_cpu_pct) | $(get rss_mib) | $(get hwm_mib) | $(get probes_per_s) / $(get expected_per_s) | $fake_rate | $(get late_p50_ms) | $(get late_p99_ms) | $(get late_max_ms) | $(get latency_p50_ms) / $(get latency_p99_ms) | $(get up)/$(get degraded)/$(get down) | $fake_cpu | $wake |")
+    say "N=$n: $result fake_cpu=$fake_cpu%"
+done
+load_end=$(loadavg)
+
+cat <<EOF
+### Probe capacity (\`bench/health/capacity.sh${args:+ $args}\`)
+
+- date: $(date -u +%F), $started–$(date -u +%H:%M:%S) UTC; load average $load_start at the start, $load_end at the end
+$(machine)
+- prober: \`io::Prober\` from the Release build (\`prober_bench\`), interval 10 s ± 0.5 s, every other [health] key at its default (max_concurrent 256, fast_interval 1 s, starttls $starttls), on CPU 0; fake_mta (one thread, epoll, OpenSSL 3, EC P-256 certificate, no session resumption) on CPU 1
+- window: ${duration} s after ${warmup} s of warm-up; CPU from /proc (prober thread: /proc/self/task/TID/stat; process: /proc/self/stat), RSS = VmRSS at the end, HWM = VmHWM; slip = probe start − planned time, from the prober's own state dump polled every 2.5 s; "fake/s" = dialogues that reached QUIT per second at fake_mta; "CPU 0 wake-up": per second, the largest oversleep of a 10 ms sleep on CPU 0 (\`wakeup.py\`): median and max over the window
+
+| N | load 1 min start / end | prober thread CPU % | process CPU % | RSS MiB | HWM MiB | probes/s done / planned | fake/s | slip p50 ms | slip p99 ms | slip max ms | probe latency p50 / p99 ms | up/degraded/down | fake_mta CPU % | CPU 0 wake-up median / max ms |
+|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---|---:|---|
+$(printf '%s\n' "${rows[@]}")
+
+Raw:
+
+\`\`\`
+$(printf '%s\n' "${raw[@]}")
+\`\`\`
+EOF
