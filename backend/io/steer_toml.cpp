@@ -628,57 +628,6 @@ bool parse_steering_key(std::string_view key, const toml::node& value,
     return true;
 }
 
-NetworksFile parse_networks(std::string_view text, const std::string& path) {
-    NetworksFile result;
-    std::uint32_t line_number = 0;
-    auto fail = [&](std::uint32_t column, std::string message) {
-        result.errors.push_back(lint::Diagnostic{
-            "config", lint::Severity::error, path, line_number, column, {}, std::move(message)});
-    };
-    while (!text.empty()) {
-        ++line_number;
-        const auto end = text.find('\n');
-        std::string_view line = text.substr(0, end);
-        text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
-        if (const auto hash = line.find('#'); hash != std::string_view::npos) {
-            line = line.substr(0, hash);
-        }
-        std::vector<std::pair<std::string_view, std::uint32_t>> words;
-        std::size_t i = 0;
-        while (i < line.size()) {
-            while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) {
-                ++i;
-            }
-            const std::size_t start = i;
-            while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') {
-                ++i;
-            }
-            if (i > start) {
-                words.emplace_back(line.substr(start, i - start),
-                                   static_cast<std::uint32_t>(start + 1));
-            }
-        }
-        if (words.empty()) {
-            continue;
-        }
-        if (words.size() != 2) {
-            fail(words.front().second,
-                 fmt::format("expected \"CIDR REGION\" (two words), got {} words", words.size()));
-            continue;
-        }
-        auto prefix = core::parse_prefix(words[0].first);
-        if (!prefix) {
-            fail(words[0].second, fmt::format("expected a CIDR block like 192.0.2.0/24 (host "
-                                              "bits zero), got {}",
-                                              lint::quoted(words[0].first)));
-            continue;
-        }
-        result.networks.push_back({*prefix, std::string{words[1].first}, path,
-                                   core::SourcePosition{line_number, words[1].second}});
-    }
-    return result;
-}
-
 namespace {
 
 // The words of one line (up to '#'), each with its 1-based column.
@@ -704,7 +653,70 @@ std::vector<std::pair<std::string_view, std::uint32_t>> words_of(std::string_vie
     return words;
 }
 
+// Reads a line-oriented file with `parse`, or says why it cannot ("networks file").
+template <typename Result, typename Parse>
+Result read_lines_file(const std::string& path, std::string_view what, Parse parse) {
+    Result result;
+    try {
+        const std::string text = lint::read_text_file(path);
+        if (text.size() <= max_networks_file_bytes) {
+            return parse(text, path);
+        }
+        result.errors.push_back(lint::Diagnostic{
+            "config",
+            lint::Severity::error,
+            path,
+            0,
+            0,
+            {},
+            fmt::format("cannot read {}: larger than {} bytes", what, max_networks_file_bytes)});
+    } catch (const std::exception& e) {
+        result.errors.push_back(
+            lint::Diagnostic{"config",
+                             lint::Severity::error,
+                             path,
+                             0,
+                             0,
+                             {},
+                             fmt::format("cannot read {}: {}", what, e.what())});
+    }
+    return result;
+}
+
 } // namespace
+
+NetworksFile parse_networks(std::string_view text, const std::string& path) {
+    NetworksFile result;
+    std::uint32_t line_number = 0;
+    auto fail = [&](std::uint32_t column, std::string message) {
+        result.errors.push_back(lint::Diagnostic{
+            "config", lint::Severity::error, path, line_number, column, {}, std::move(message)});
+    };
+    while (!text.empty()) {
+        ++line_number;
+        const auto end = text.find('\n');
+        const auto words = words_of(text.substr(0, end));
+        text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+        if (words.empty()) {
+            continue;
+        }
+        if (words.size() != 2) {
+            fail(words.front().second,
+                 fmt::format("expected \"CIDR REGION\" (two words), got {} words", words.size()));
+            continue;
+        }
+        auto prefix = core::parse_prefix(words[0].first);
+        if (!prefix) {
+            fail(words[0].second, fmt::format("expected a CIDR block like 192.0.2.0/24 (host "
+                                              "bits zero), got {}",
+                                              lint::quoted(words[0].first)));
+            continue;
+        }
+        result.networks.push_back({*prefix, std::string{words[1].first}, path,
+                                   core::SourcePosition{line_number, words[1].second}});
+    }
+    return result;
+}
 
 OverridesFile parse_overrides(std::string_view text, const std::string& path) {
     OverridesFile result;
@@ -747,65 +759,11 @@ OverridesFile parse_overrides(std::string_view text, const std::string& path) {
 }
 
 OverridesFile read_overrides_file(const std::string& path) {
-    try {
-        const std::string text = lint::read_text_file(path);
-        if (text.size() > max_networks_file_bytes) {
-            OverridesFile result;
-            result.errors.push_back(
-                lint::Diagnostic{"config",
-                                 lint::Severity::error,
-                                 path,
-                                 0,
-                                 0,
-                                 {},
-                                 fmt::format("cannot read overrides file: larger than {} bytes",
-                                             max_networks_file_bytes)});
-            return result;
-        }
-        return parse_overrides(text, path);
-    } catch (const std::exception& e) {
-        OverridesFile result;
-        result.errors.push_back(
-            lint::Diagnostic{"config",
-                             lint::Severity::error,
-                             path,
-                             0,
-                             0,
-                             {},
-                             fmt::format("cannot read overrides file: {}", e.what())});
-        return result;
-    }
+    return read_lines_file<OverridesFile>(path, "overrides file", parse_overrides);
 }
 
 NetworksFile read_networks_file(const std::string& path) {
-    try {
-        const std::string text = lint::read_text_file(path);
-        if (text.size() > max_networks_file_bytes) {
-            NetworksFile result;
-            result.errors.push_back(
-                lint::Diagnostic{"config",
-                                 lint::Severity::error,
-                                 path,
-                                 0,
-                                 0,
-                                 {},
-                                 fmt::format("cannot read networks file: larger than {} bytes",
-                                             max_networks_file_bytes)});
-            return result;
-        }
-        return parse_networks(text, path);
-    } catch (const std::exception& e) {
-        NetworksFile result;
-        result.errors.push_back(
-            lint::Diagnostic{"config",
-                             lint::Severity::error,
-                             path,
-                             0,
-                             0,
-                             {},
-                             fmt::format("cannot read networks file: {}", e.what())});
-        return result;
-    }
+    return read_lines_file<NetworksFile>(path, "networks file", parse_networks);
 }
 
 } // namespace mxsteer::io
