@@ -52,6 +52,9 @@ struct HealthConfig {
         Millis tls_handshake{5000}; // the handshake, certificate checks included
         Millis quit{2000};
     } timeouts;
+    // A TLS session is resumed (tickets or session ids, as the server offers) for up to this
+    // long after the full handshake that checked the certificate; 0: every handshake is full.
+    Millis tls_session_lifetime{600000};
     std::size_t max_concurrent = 256; // probes in flight at once
     std::uint16_t port = 25;          // default port of targets
     std::string probe_name;           // EHLO argument; empty: the prober uses the host name
@@ -119,7 +122,8 @@ struct ProbeReport {
     int reply_code = 0; // an unexpected reply at `phase` (banner not 220, EHLO not 250, ...)
     std::string detail; // the reply (describe()) or the error message
     bool starttls_offered = false;
-    bool tls = false;                             // TLS was negotiated
+    bool tls = false;         // TLS was negotiated
+    bool tls_resumed = false; // ...by resuming a session (no certificate was sent)
     std::optional<std::string> certificate_error; // a failed PKIX/DANE check, with why
     Millis latency{0};                            // connect to end of the dialogue
 };

@@ -1,6 +1,7 @@
 // SMTP probes on asio coroutines: one deadline per phase that no trickle of bytes can extend,
-// TLS through asio::ssl, certificate checks after the handshake so that failures are reported
-// with their reason instead of ending the dialogue.
+// TLS by OpenSSL on the socket's own descriptor (waiting for readiness through asio), certificate
+// checks after the handshake so that failures are reported with their reason instead of ending
+// the dialogue.
 // SPDX-License-Identifier: MIT
 #include "prober.hpp"
 
@@ -13,7 +14,6 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
-#include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
@@ -23,11 +23,16 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include <algorithm>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
+#include <system_error>
+#include <tuple>
 #include <unistd.h>
+#include <utility>
 
 namespace mxsteer::io {
 
@@ -65,15 +70,18 @@ std::string openssl_errors() {
 }
 
 // One probe's connection, shared with its deadline handler so that a late timer completion
-// never touches a destroyed socket.
+// never touches a destroyed socket. After STARTTLS, OpenSSL reads and writes the socket's
+// descriptor itself (no copies through a BIO pair); the SSL goes before the socket closes.
 struct Connection {
-    Connection(const asio::any_io_executor& executor, asio::ssl::context& tls)
-        : stream(tcp::socket{executor}, tls), deadline(executor) {}
-    asio::ssl::stream<tcp::socket> stream;
+    explicit Connection(const asio::any_io_executor& executor)
+        : socket(executor), deadline(executor) {}
+    tcp::socket socket;
     asio::steady_timer deadline;
+    std::unique_ptr<SSL, decltype(&SSL_free)> ssl{nullptr, &SSL_free};
     bool timed_out = false;
-    unsigned phase = 0; // which arm() the deadline belongs to
-    std::string buffer; // bytes read but not yet parsed
+    unsigned phase = 0;    // which arm() the deadline belongs to
+    std::string buffer;    // bytes read but not yet parsed
+    std::string tls_error; // OpenSSL's errors of the last failed TLS read or write
 };
 
 // Arms the phase's deadline: when it passes, the socket is closed and every pending operation
@@ -89,7 +97,7 @@ void arm(const std::shared_ptr<Connection>& c, Millis timeout) {
         }
         conn->timed_out = true;
         std::error_code ignored;
-        conn->stream.lowest_layer().close(ignored);
+        conn->socket.close(ignored);
     });
 }
 
@@ -115,14 +123,83 @@ Failure from_error(const Connection& c, const std::error_code& ec, Millis timeou
     if (ec == asio::error::connection_refused) {
         return {ProbeError::refused, 0, {}};
     }
-    return {ProbeError::network, 0, ec.message()};
+    return {ProbeError::network, 0, c.tls_error.empty() ? ec.message() : c.tls_error};
+}
+
+// Runs an OpenSSL call (SSL_connect, SSL_read, SSL_write) on the non-blocking socket until it
+// completes, waiting for the readiness it asks for; only after it saw EAGAIN, so no edge of
+// asio's edge-triggered epoll is missed. Returns the call's result (> 0) or why it failed: eof
+// when the peer closed (with or without close_notify), the socket error, or protocol_error
+// with OpenSSL's reasons in c.tls_error.
+template <class Call>
+awaitable<std::tuple<std::error_code, int>> tls_call(Connection& c, Call call) {
+    for (;;) {
+        ERR_clear_error();
+        const int r = call(c.ssl.get());
+        const int saved_errno = errno;
+        if (r > 0) {
+            co_return std::tuple{std::error_code{}, r};
+        }
+        const int e = SSL_get_error(c.ssl.get(), r);
+        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+            const auto [ec] = co_await c.socket.async_wait(
+                e == SSL_ERROR_WANT_READ ? tcp::socket::wait_read : tcp::socket::wait_write,
+                as_tuple_awaitable);
+            if (ec) {
+                co_return std::tuple{ec, 0};
+            }
+            continue;
+        }
+        if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && saved_errno == 0)) {
+            ERR_clear_error();
+            co_return std::tuple{std::error_code{asio::error::eof}, 0};
+        }
+        if (e == SSL_ERROR_SYSCALL) {
+            ERR_clear_error();
+            co_return std::tuple{std::error_code{saved_errno, std::system_category()}, 0};
+        }
+        const unsigned long first = ERR_peek_error();
+        c.tls_error = openssl_errors();
+        if (ERR_GET_LIB(first) == ERR_LIB_SSL &&
+            ERR_GET_REASON(first) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+            c.tls_error.clear();
+            co_return std::tuple{std::error_code{asio::error::eof}, 0};
+        }
+        co_return std::tuple{std::make_error_code(std::errc::protocol_error), 0};
+    }
+}
+
+// Reads some bytes from the dialogue: from the socket, or through TLS once it is on.
+awaitable<std::tuple<std::error_code, std::size_t>> read_some(Connection& c,
+                                                              asio::mutable_buffer into) {
+    if (!c.ssl) {
+        co_return co_await c.socket.async_read_some(into, as_tuple_awaitable);
+    }
+    const int size = static_cast<int>(std::min<std::size_t>(into.size(), 1 << 30));
+    const auto [ec, n] =
+        co_await tls_call(c, [&into, size](SSL* ssl) { return SSL_read(ssl, into.data(), size); });
+    co_return std::tuple{ec, static_cast<std::size_t>(std::max(n, 0))};
+}
+
+awaitable<std::error_code> write_all(Connection& c, std::string_view bytes) {
+    if (!c.ssl) {
+        const auto [ec, n] =
+            co_await asio::async_write(c.socket, asio::buffer(bytes), as_tuple_awaitable);
+        static_cast<void>(n);
+        co_return ec;
+    }
+    // SSL_write sends all of it (no SSL_MODE_ENABLE_PARTIAL_WRITE) and is retried with the
+    // same arguments after a wait.
+    const int size = static_cast<int>(bytes.size());
+    const auto [ec, n] = co_await tls_call(
+        c, [bytes, size](SSL* ssl) { return SSL_write(ssl, bytes.data(), size); });
+    static_cast<void>(n);
+    co_return ec;
 }
 
 // Reads one complete reply within the armed deadline.
-template <class Stream>
-awaitable<std::optional<core::SmtpReply>> read_reply(std::shared_ptr<Connection> c, Stream& stream,
-                                                     Millis timeout, std::string_view what,
-                                                     Failure& failure) {
+awaitable<std::optional<core::SmtpReply>> read_reply(std::shared_ptr<Connection> c, Millis timeout,
+                                                     std::string_view what, Failure& failure) {
     core::SmtpReplyParser parser;
     std::array<char, 4096> chunk{};
     for (;;) {
@@ -137,8 +214,7 @@ awaitable<std::optional<core::SmtpReply>> read_reply(std::shared_ptr<Connection>
                 co_return std::nullopt;
             }
         }
-        const auto [ec, n] =
-            co_await stream.async_read_some(asio::buffer(chunk), as_tuple_awaitable);
+        const auto [ec, n] = co_await read_some(*c, asio::buffer(chunk));
         if (ec) {
             failure = from_error(*c, ec, timeout, what);
             if (failure.error == ProbeError::closed && parser.in_progress()) {
@@ -150,11 +226,9 @@ awaitable<std::optional<core::SmtpReply>> read_reply(std::shared_ptr<Connection>
     }
 }
 
-template <class Stream>
-awaitable<bool> send(std::shared_ptr<Connection> c, Stream& stream, std::string_view line,
-                     Millis timeout, Failure& failure) {
-    const auto [ec, n] = co_await asio::async_write(stream, asio::buffer(line), as_tuple_awaitable);
-    static_cast<void>(n);
+awaitable<bool> send(std::shared_ptr<Connection> c, std::string_view line, Millis timeout,
+                     Failure& failure) {
+    const std::error_code ec = co_await write_all(*c, line);
     if (ec) {
         failure = from_error(*c, ec, timeout, "write");
         co_return false;
@@ -198,10 +272,19 @@ std::optional<std::string> check_dane(SSL* ssl, int usable_records) {
 }
 
 awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::HealthConfig& config,
-                                 std::shared_ptr<asio::ssl::context> tls, std::string probe_name) {
+                                 std::shared_ptr<asio::ssl::context> tls, std::string probe_name,
+                                 TlsSession* resume) {
     const auto executor = co_await asio::this_coro::executor;
     const auto started = std::chrono::steady_clock::now();
-    auto c = std::make_shared<Connection>(executor, *tls);
+    // The session to offer leaves `resume`: only a probe that ends well puts one back.
+    TlsSession offer;
+    if (resume != nullptr) {
+        offer = std::exchange(*resume, TlsSession{});
+        if (offer.session && started - offer.checked_at >= config.tls_session_lifetime) {
+            offer.session.reset();
+        }
+    }
+    auto c = std::make_shared<Connection>(executor);
     ProbeReport report;
     auto finish = [&](ProbePhase phase, const Failure& f) {
         report.phase = phase;
@@ -213,7 +296,8 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
         ++c->phase;
         c->deadline.cancel();
         std::error_code ignored;
-        c->stream.lowest_layer().close(ignored);
+        c->ssl.reset();
+        c->socket.close(ignored);
         return report;
     };
     auto unexpected = [](const core::SmtpReply& reply) {
@@ -230,7 +314,7 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
                                                fmt::format("cannot parse address '{}': {}",
                                                            target.address, ec.message())});
     }
-    tcp::socket& socket = c->stream.next_layer();
+    tcp::socket& socket = c->socket;
     const tcp::endpoint endpoint{address, target.port};
     socket.open(endpoint.protocol(), ec);
     if (!ec && !config.source_address.empty()) {
@@ -259,7 +343,7 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
 
     // banner: the whole reply, without speaking first
     arm(c, t.banner);
-    auto banner = co_await read_reply(c, socket, t.banner, "banner", failure);
+    auto banner = co_await read_reply(c, t.banner, "banner", failure);
     if (!banner) {
         co_return finish(ProbePhase::banner, failure);
     }
@@ -270,10 +354,10 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
     // EHLO
     const std::string ehlo = fmt::format("EHLO {}\r\n", probe_name);
     arm(c, t.ehlo);
-    if (!co_await send(c, socket, ehlo, t.ehlo, failure)) {
+    if (!co_await send(c, ehlo, t.ehlo, failure)) {
         co_return finish(ProbePhase::ehlo, failure);
     }
-    auto ehlo_reply = co_await read_reply(c, socket, t.ehlo, "EHLO reply", failure);
+    auto ehlo_reply = co_await read_reply(c, t.ehlo, "EHLO reply", failure);
     if (!ehlo_reply) {
         co_return finish(ProbePhase::ehlo, failure);
     }
@@ -286,10 +370,10 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
     const bool use_tls = config.starttls != core::StartTls::off && caps.starttls;
     if (use_tls) {
         arm(c, t.starttls);
-        if (!co_await send(c, socket, "STARTTLS\r\n", t.starttls, failure)) {
+        if (!co_await send(c, "STARTTLS\r\n", t.starttls, failure)) {
             co_return finish(ProbePhase::starttls, failure);
         }
-        auto go = co_await read_reply(c, socket, t.starttls, "STARTTLS reply", failure);
+        auto go = co_await read_reply(c, t.starttls, "STARTTLS reply", failure);
         if (!go) {
             co_return finish(ProbePhase::starttls, failure);
         }
@@ -299,11 +383,22 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
         // Plain text sent after the 220 would be read as if it came over TLS (CVE-2011-0411).
         c->buffer.clear();
 
-        SSL* ssl = c->stream.native_handle();
+        c->ssl.reset(SSL_new(tls->native_handle()));
+        SSL* ssl = c->ssl.get();
+        if (ssl == nullptr || SSL_set_fd(ssl, socket.native_handle()) != 1) {
+            co_return finish(
+                ProbePhase::tls_handshake,
+                {ProbeError::tls, 0, fmt::format("cannot start TLS: {}", openssl_errors())});
+        }
+        SSL_set_connect_state(ssl);
         const std::string host = host_name(target.exchange);
         // SNI = the exchange (SSL_set_tlsext_host_name, without its old-style cast).
         SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                  const_cast<char*>(host.c_str()));
+        if (offer.session && SSL_set_session(ssl, offer.session.get()) != 1) {
+            offer.session.reset();
+            ERR_clear_error();
+        }
         int usable_tlsa = 0;
         const bool want_dane =
             config.verify == core::Verify::dane || config.verify == core::Verify::both;
@@ -320,59 +415,78 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
             ERR_clear_error();
         }
         arm(c, t.tls_handshake);
-        const auto [hs_ec] =
-            co_await c->stream.async_handshake(asio::ssl::stream_base::client, as_tuple_awaitable);
+        const auto [hs_ec, hs] = co_await tls_call(*c, [](SSL* s) { return SSL_connect(s); });
+        static_cast<void>(hs);
         if (hs_ec) {
             if (c->timed_out) {
                 co_return finish(ProbePhase::tls_handshake,
                                  from_error(*c, hs_ec, t.tls_handshake, "TLS handshake"));
             }
-            std::string why = hs_ec.message();
-            const std::string more = openssl_errors();
-            if (!more.empty() && why.find(more) == std::string::npos) {
-                why += " (" + more + ")";
+            std::string why = c->tls_error;
+            if (why.empty()) {
+                why = hs_ec == asio::error::eof ? "the server closed the connection"
+                                                : hs_ec.message();
             }
             co_return finish(ProbePhase::tls_handshake, {ProbeError::tls, 0, why});
         }
         report.tls = true;
+        report.tls_resumed = offer.session && SSL_session_reused(ssl) == 1;
 
-        // certificate checks: reported, never enforced here (core::classify decides)
-        std::optional<std::string> problem;
-        if (config.verify == core::Verify::pkix || config.verify == core::Verify::both) {
-            problem = check_pkix(ssl, host);
+        // certificate checks: reported, never enforced here (core::classify decides); a
+        // resumed session was only kept by a full handshake whose checks passed
+        if (!report.tls_resumed) {
+            std::optional<std::string> problem;
+            if (config.verify == core::Verify::pkix || config.verify == core::Verify::both) {
+                problem = check_pkix(ssl, host);
+            }
+            if (!problem && want_dane) {
+                problem = check_dane(ssl, usable_tlsa);
+            }
+            report.certificate_error = std::move(problem);
         }
-        if (!problem && want_dane) {
-            problem = check_dane(ssl, usable_tlsa);
-        }
-        report.certificate_error = std::move(problem);
 
         // EHLO again: RFC 3207 §4.2 discards what was learnt before TLS.
         arm(c, t.ehlo);
-        if (!co_await send(c, c->stream, ehlo, t.ehlo, failure)) {
+        if (!co_await send(c, ehlo, t.ehlo, failure)) {
             co_return finish(ProbePhase::ehlo, failure);
         }
-        auto again = co_await read_reply(c, c->stream, t.ehlo, "EHLO reply", failure);
+        auto again = co_await read_reply(c, t.ehlo, "EHLO reply", failure);
         if (!again) {
             co_return finish(ProbePhase::ehlo, failure);
         }
         if (again->code != 250) {
             co_return finish(ProbePhase::ehlo, unexpected(*again));
         }
+        // A TLS 1.3 server sends its tickets after the handshake; they have been read with the
+        // EHLO reply. The session to offer next: the newest, checked when `offer`'s was.
+        if (resume != nullptr && config.tls_session_lifetime > Millis{0} &&
+            !report.certificate_error) {
+            std::shared_ptr<SSL_SESSION> next{SSL_get1_session(ssl), &SSL_SESSION_free};
+            const auto checked_at = report.tls_resumed ? offer.checked_at : started;
+            if (next && SSL_SESSION_is_resumable(next.get()) == 1) {
+                offer = {std::move(next), checked_at};
+            } else if (!report.tls_resumed) {
+                offer.session.reset();
+            }
+        } else {
+            offer.session.reset();
+        }
+    } else {
+        offer.session.reset();
     }
 
     // QUIT: whatever happens now does not change the outcome
     arm(c, t.quit);
-    bool quit_sent = false;
-    if (use_tls) {
-        quit_sent = co_await send(c, c->stream, "QUIT\r\n", t.quit, failure);
-        if (quit_sent) {
-            co_await read_reply(c, c->stream, t.quit, "QUIT reply", failure);
+    if (co_await send(c, "QUIT\r\n", t.quit, failure)) {
+        co_await read_reply(c, t.quit, "QUIT reply", failure);
+    }
+    if (resume != nullptr) {
+        if (offer.session) {
+            // Freeing a connection that was not shut down makes its session unresumable; the
+            // dialogue ended with QUIT, so it counts as shut down without a close_notify.
+            SSL_set_shutdown(c->ssl.get(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
         }
-    } else {
-        quit_sent = co_await send(c, socket, "QUIT\r\n", t.quit, failure);
-        if (quit_sent) {
-            co_await read_reply(c, socket, t.quit, "QUIT reply", failure);
-        }
+        *resume = std::move(offer);
     }
     co_return finish(ProbePhase::done, Failure{});
 }
@@ -388,11 +502,15 @@ std::shared_ptr<asio::ssl::context> make_probe_tls_context(const core::HealthCon
             throw std::runtime_error(
                 fmt::format("cannot load CA file '{}': {}", config.ca_file, ec.message()));
         }
-    } else {
+    } else if (config.verify == core::Verify::pkix || config.verify == core::Verify::both) {
+        // Only PKIX needs trust anchors: without them the handshake's own chain building (its
+        // result ignored under verify_none) does not search the default directory per probe.
         tls->set_default_verify_paths(ec);
     }
     // The handshake never fails on the certificate; the checks after it report why.
     tls->set_verify_mode(asio::ssl::verify_none);
+    // OpenSSL reads the socket itself: whole flights per read, not a header and then a body.
+    SSL_CTX_set_read_ahead(tls->native_handle(), 1);
     if (config.verify == core::Verify::dane || config.verify == core::Verify::both) {
         if (SSL_CTX_dane_enable(tls->native_handle()) <= 0) {
             throw std::runtime_error(
@@ -405,9 +523,9 @@ std::shared_ptr<asio::ssl::context> make_probe_tls_context(const core::HealthCon
 asio::awaitable<core::ProbeReport> probe(const core::ProbeTarget& target,
                                          const core::HealthConfig& config,
                                          std::shared_ptr<asio::ssl::context> tls,
-                                         std::string probe_name) {
+                                         std::string probe_name, TlsSession* resume) {
     try {
-        co_return co_await run_probe(target, config, std::move(tls), std::move(probe_name));
+        co_return co_await run_probe(target, config, std::move(tls), std::move(probe_name), resume);
     } catch (const std::exception& e) {
         // Allocation failures and the like: this probe failed, the prober goes on.
         ProbeReport report;
@@ -418,11 +536,12 @@ asio::awaitable<core::ProbeReport> probe(const core::ProbeTarget& target,
     }
 }
 
-core::ProbeReport probe_once(const core::ProbeTarget& target, const core::HealthConfig& config) {
+core::ProbeReport probe_once(const core::ProbeTarget& target, const core::HealthConfig& config,
+                             TlsSession* resume) {
     asio::io_context io;
     std::optional<ProbeReport> report;
     const std::string name = config.probe_name.empty() ? default_probe_name() : config.probe_name;
-    asio::co_spawn(io, probe(target, config, make_probe_tls_context(config), name),
+    asio::co_spawn(io, probe(target, config, make_probe_tls_context(config), name, resume),
                    [&report](const std::exception_ptr& error, ProbeReport r) {
                        if (!error) {
                            report = std::move(r);
@@ -590,6 +709,12 @@ std::string Prober::metrics_text() const {
                            "mxsteer_probe_latency_seconds_count{{phase=\"{}\"}} {}\n",
                            phase, sum.first, phase, sum.second);
     }
+    out += fmt::format("# HELP mxsteer_probe_tls_handshakes_total TLS handshakes of probes: full "
+                       "(certificate sent and checked) or resumed\n"
+                       "# TYPE mxsteer_probe_tls_handshakes_total counter\n"
+                       "mxsteer_probe_tls_handshakes_total{{kind=\"full\"}} {}\n"
+                       "mxsteer_probe_tls_handshakes_total{{kind=\"resumed\"}} {}\n",
+                       counters_.tls_full, counters_.tls_resumed);
     return out;
 }
 
@@ -620,6 +745,7 @@ asio::awaitable<void> Prober::target_loop(std::string key, std::uint64_t generat
     // wall clock went back, and the target is probed now.
     const Millis longest = config_.interval + config_.spread + config_.backoff_max +
                            config_.backoff_jitter + config_.fast_interval;
+    TlsSession session; // this target's, for resumption
     while (running_) {
         core::ProbeTarget target;
         Millis due{0};
@@ -639,7 +765,7 @@ asio::awaitable<void> Prober::target_loop(std::string key, std::uint64_t generat
             continue;
         }
         co_await acquire_slot();
-        const ProbeReport report = co_await probe(target, config_, tls_, probe_name_);
+        const ProbeReport report = co_await probe(target, config_, tls_, probe_name_, &session);
         release_slot();
         std::optional<core::Transition> transition;
         {
@@ -656,6 +782,9 @@ asio::awaitable<void> Prober::target_loop(std::string key, std::uint64_t generat
             auto& [seconds, count] = counters_.latency[std::string{core::to_string(report.phase)}];
             seconds += std::chrono::duration<double>(report.latency).count();
             ++count;
+            if (report.tls) {
+                ++(report.tls_resumed ? counters_.tls_resumed : counters_.tls_full);
+            }
             if (transition) {
                 ++counters_.transitions[transition->key];
             }

@@ -10,6 +10,7 @@
 #include <asio/io_context.hpp>
 #include <asio/ssl/context.hpp>
 #include <asio/steady_timer.hpp>
+#include <openssl/ssl.h>
 
 #include <atomic>
 #include <chrono>
@@ -32,17 +33,30 @@ namespace mxsteer::io {
 [[nodiscard]] std::shared_ptr<asio::ssl::context>
 make_probe_tls_context(const core::HealthConfig& config);
 
+// A TLS session kept between the probes of one target. A probe offers it while it is younger
+// than config.tls_session_lifetime, counted from the full handshake whose certificate checks
+// it carries; only a probe that reaches QUIT over TLS without a certificate problem keeps one.
+struct TlsSession {
+    std::shared_ptr<SSL_SESSION> session; // null: the next handshake is a full one
+    std::chrono::steady_clock::time_point checked_at;
+};
+
 // One probe of one target (connect, banner, EHLO, optional STARTTLS + handshake + certificate
 // checks, EHLO again over TLS, QUIT; never MAIL FROM) with every phase under its own deadline.
-// `probe_name` is the EHLO argument. Never throws: every failure is in the report.
+// `probe_name` is the EHLO argument. With `resume`, the handshake offers its session and the
+// probe leaves the session to offer next time in it. A resumed handshake carries no
+// certificate, so its checks are those of the full handshake that made the session. Never
+// throws: every failure is in the report.
 [[nodiscard]] asio::awaitable<core::ProbeReport> probe(const core::ProbeTarget& target,
                                                        const core::HealthConfig& config,
                                                        std::shared_ptr<asio::ssl::context> tls,
-                                                       std::string probe_name);
+                                                       std::string probe_name,
+                                                       TlsSession* resume = nullptr);
 
 // The same, blocking on a private io_context (tests, one-shot checks).
 [[nodiscard]] core::ProbeReport probe_once(const core::ProbeTarget& target,
-                                           const core::HealthConfig& config);
+                                           const core::HealthConfig& config,
+                                           TlsSession* resume = nullptr);
 
 // The host name for EHLO when config.probe_name is empty.
 [[nodiscard]] std::string default_probe_name();
@@ -81,7 +95,8 @@ public:
 
     // Prometheus text exposition: per target its state (mxsteer_probe_target_state, 1 for the
     // current one) and state transitions; probes by result; failures by the phase they ended
-    // at and why; probe latency (sum and count) by the phase the dialogue ended at.
+    // at and why; probe latency (sum and count) by the phase the dialogue ended at; TLS
+    // handshakes, full and resumed.
     [[nodiscard]] std::string metrics_text() const;
 
     [[nodiscard]] const core::HealthConfig& config() const { return config_; }
@@ -112,6 +127,8 @@ private:
         std::map<std::string, std::uint64_t> probes;                         // result state
         std::map<std::pair<std::string, std::string>, std::uint64_t> failed; // phase, error
         std::map<std::string, std::pair<double, std::uint64_t>> latency;     // phase -> s, n
+        std::uint64_t tls_full = 0;    // handshakes that sent a certificate
+        std::uint64_t tls_resumed = 0; // handshakes that resumed a session
     } counters_;
     std::uint64_t generation_ = 0; // bumped by set_targets: loops of older generations end
 

@@ -175,6 +175,7 @@ public:
             {"starttls_timeout", &t.starttls, 300},
             {"tls_timeout", &t.tls_handshake, 300},
             {"quit_timeout", &t.quit, 300},
+            {"tls_session_lifetime", &c.tls_session_lifetime, 86400},
         };
         for (const auto& [key, v] : *table) {
             const std::string_view name = key.str(); // clang 14: no capturing a binding
@@ -252,12 +253,13 @@ public:
                 choice(v, "health.exchange_up_when", {"any", "all"},
                        [&](int i) { c.exchange_up_when = static_cast<core::ExchangeUpWhen>(i); });
             } else {
-                unknown(key, "health",
-                        "a duration (interval, spread, fast_interval, backoff_base, backoff_max, "
-                        "backoff_jitter, *_timeout), 'rise', 'fall', 'ok_after', "
-                        "'backoff_factor', 'max_concurrent', 'port', 'max_snapshot_age', "
-                        "'probe_name', 'ca_file', 'source_address', 'status_listen', "
-                        "'starttls', 'verify', 'initial_state' or 'exchange_up_when'");
+                unknown(
+                    key, "health",
+                    "a duration (interval, spread, fast_interval, backoff_base, backoff_max, "
+                    "backoff_jitter, *_timeout, tls_session_lifetime), 'rise', 'fall', 'ok_after', "
+                    "'backoff_factor', 'max_concurrent', 'port', 'max_snapshot_age', "
+                    "'probe_name', 'ca_file', 'source_address', 'status_listen', "
+                    "'starttls', 'verify', 'initial_state' or 'exchange_up_when'");
             }
         }
         for (const std::string& problem : core::validate(c)) {

@@ -1,6 +1,7 @@
 #!/bin/bash
 # A real MTA: Debian's Postfix on 127.0.0.1 and a high port with STARTTLS and a certificate made
-# here, probed up, then stopped -> down -> started -> up. Skips (77) without postfix or root.
+# here, probed up (and again, resuming the TLS session), then stopped -> down -> started -> up.
+# Skips (77) without postfix or root.
 # usage: postfix_test.sh HEALTH_PROBE TESTS_HEALTH_DIR
 # SPDX-License-Identifier: MIT
 set -u
@@ -43,6 +44,13 @@ expect() {
 
 postfix_start "$work"
 expect up
+# Postfix issues TLS session tickets by default, so the next probe resumes the first one's
+# session (no certificate sent) and still counts as up.
+line=$("$probe" --resume mx1.example.com. 127.0.0.1 "$port" required "$work/certs/ca.pem")
+case $line in
+"tls=resumed up "*) echo "ok: the second probe resumed the TLS session ($line)" ;;
+*) echo "FAIL: expected a resumed TLS session, got: $line"; exit 1 ;;
+esac
 postfix_stop
 expect down
 postfix_start "$work"

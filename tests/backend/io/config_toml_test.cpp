@@ -99,6 +99,82 @@ origin = "Example.NET"
     CHECK(config.zones[1].at.line == 9);
 }
 
+TEST_CASE("config toml: every [health] key reads back as written") {
+    const auto result = io::parse_config_toml(R"(
+[health]
+interval = 10
+spread = 1.5
+fast_interval = 2
+rise = 4
+fall = 3
+ok_after = 6
+backoff_base = 1
+backoff_factor = 3
+backoff_max = 60
+backoff_jitter = 0.25
+connect_timeout = 4
+banner_timeout = 12
+ehlo_timeout = 6
+starttls_timeout = 7
+tls_timeout = 8
+quit_timeout = 1
+tls_session_lifetime = 0
+max_concurrent = 64
+port = 2525
+probe_name = "Probe.Example.NET."
+starttls = "required"
+verify = "both"
+ca_file = "certs/ca.pem"
+source_address = "192.0.2.53"
+initial_state = "down"
+exchange_up_when = "all"
+max_snapshot_age = 45
+status_listen = "127.0.0.1:9054"
+)",
+                                              "/etc/mxsteer/mxsteer.toml");
+    REQUIRE(result.errors.empty());
+    REQUIRE(result.steering.health.has_value());
+    const auto& h = *result.steering.health;
+    const core::HealthConfig& c = h.config;
+    using core::Millis;
+    CHECK(c.interval == Millis{10000});
+    CHECK(c.spread == Millis{1500});
+    CHECK(c.fast_interval == Millis{2000});
+    CHECK(c.rise == 4);
+    CHECK(c.fall == 3);
+    CHECK(c.ok_after == 6);
+    CHECK(c.backoff_base == Millis{1000});
+    CHECK(c.backoff_factor == 3.0);
+    CHECK(c.backoff_max == Millis{60000});
+    CHECK(c.backoff_jitter == Millis{250});
+    CHECK(c.timeouts.connect == Millis{4000});
+    CHECK(c.timeouts.banner == Millis{12000});
+    CHECK(c.timeouts.ehlo == Millis{6000});
+    CHECK(c.timeouts.starttls == Millis{7000});
+    CHECK(c.timeouts.tls_handshake == Millis{8000});
+    CHECK(c.timeouts.quit == Millis{1000});
+    CHECK(c.tls_session_lifetime == Millis{0});
+    CHECK(c.max_concurrent == 64);
+    CHECK(c.port == 2525);
+    CHECK(c.probe_name == "probe.example.net"); // canonical, without the root dot for EHLO
+    CHECK(c.starttls == core::StartTls::required);
+    CHECK(c.verify == core::Verify::both);
+    CHECK(c.ca_file == "/etc/mxsteer/certs/ca.pem");
+    CHECK(c.source_address == "192.0.2.53");
+    CHECK(c.initial_state == core::Health::down);
+    CHECK(c.exchange_up_when == core::ExchangeUpWhen::all);
+    CHECK(c.max_snapshot_age_s == 45);
+    CHECK(h.status_listen == "127.0.0.1:9054");
+
+    // An empty table: every default, sessions resumed for ten minutes.
+    const auto defaults = io::parse_config_toml("[health]\n", "mxsteer.toml");
+    REQUIRE(defaults.errors.empty());
+    REQUIRE(defaults.steering.health.has_value());
+    CHECK(defaults.steering.health->config.tls_session_lifetime == Millis{600000});
+    CHECK(defaults.steering.health->config.interval == Millis{3000});
+    CHECK(defaults.steering.health->status_listen == "127.0.0.1:8054");
+}
+
 TEST_CASE("config toml: relative paths") {
     SUBCASE("a config in the working directory keeps them as written") {
         const auto result =
@@ -162,7 +238,8 @@ TEST_CASE("config toml: every error says where, what was expected and what was s
          "health.source_address must be an IP address, got 'mx.example.com'"},
         {"[health]\nintervall = 3\n", 2, 1,
          "unknown key 'health.intervall', expected a duration (interval, spread, fast_interval, "
-         "backoff_base, backoff_max, backoff_jitter, *_timeout), 'rise', 'fall', 'ok_after', "
+         "backoff_base, backoff_max, backoff_jitter, *_timeout, tls_session_lifetime), 'rise', "
+         "'fall', 'ok_after', "
          "'backoff_factor', 'max_concurrent', 'port', 'max_snapshot_age', 'probe_name', "
          "'ca_file', 'source_address', 'status_listen', 'starttls', 'verify', 'initial_state' or "
          "'exchange_up_when'"},

@@ -115,6 +115,13 @@ public:
         thread_.join();
     }
 
+    // Issue no session tickets and keep no session cache: every handshake is a full one.
+    void no_resumption() {
+        SSL_CTX_set_session_cache_mode(tls_.native_handle(), SSL_SESS_CACHE_OFF);
+        SSL_CTX_set_options(tls_.native_handle(), SSL_OP_NO_TICKET);
+        SSL_CTX_set_num_tickets(tls_.native_handle(), 0);
+    }
+
     [[nodiscard]] std::uint16_t port() const { return port_; }
     [[nodiscard]] std::vector<std::string> commands() const {
         const std::lock_guard lock{mutex_};
@@ -600,6 +607,91 @@ TEST_CASE("prober: probes come from the configured source address") {
     CHECK(server.peers().size() == 2);
 }
 
+TEST_CASE("prober: a TLS session is resumed within its lifetime, after a clean probe only") {
+    FakeSmtp server{Script::good, "127.0.0.44"};
+    core::HealthConfig config = test_config();
+    config.starttls = core::StartTls::required;
+    config.verify = core::Verify::pkix;
+    const core::ProbeTarget target{"mx1.example.com.", "127.0.0.44", server.port(), {}};
+    io::TlsSession session;
+
+    const core::ProbeReport first = io::probe_once(target, config, &session);
+    CHECK(first.tls);
+    CHECK_FALSE(first.tls_resumed);
+    CHECK(core::classify(first, config).state == core::Health::up);
+    REQUIRE(session.session != nullptr);
+
+    // The server sends no certificate on resumption; the session carries the checked one.
+    const core::ProbeReport second = io::probe_once(target, config, &session);
+    CHECK(second.tls_resumed);
+    CHECK_FALSE(second.certificate_error.has_value());
+    CHECK(core::classify(second, config).state == core::Health::up);
+    REQUIRE(session.session != nullptr);
+    // The dialogue is the same as with a full handshake, EHLO over TLS included.
+    const std::vector<std::string> dialogue{"EHLO probe.example.net", "STARTTLS",
+                                            "EHLO probe.example.net", "QUIT"};
+    const auto commands = server.commands();
+    REQUIRE(commands.size() == 8);
+    CHECK(std::vector<std::string>(commands.begin() + 4, commands.end()) == dialogue);
+
+    // Resumed sessions count from the full handshake: once the lifetime has passed since it,
+    // the next handshake is full again (and checks the certificate).
+    session.checked_at -= config.tls_session_lifetime;
+    const core::ProbeReport third = io::probe_once(target, config, &session);
+    CHECK(third.tls);
+    CHECK_FALSE(third.tls_resumed);
+    CHECK(session.session != nullptr);
+
+    // A lifetime of 0 keeps nothing.
+    config.tls_session_lifetime = core::Millis{0};
+    const core::ProbeReport fourth = io::probe_once(target, config, &session);
+    CHECK_FALSE(fourth.tls_resumed);
+    CHECK(session.session == nullptr);
+}
+
+TEST_CASE("prober: no TLS session is kept after a failed check or from a server without tickets") {
+    core::HealthConfig config = test_config();
+    config.verify = core::Verify::pkix;
+    {
+        // The certificate fails PKIX: the next probe must see (and check) it again.
+        FakeSmtp server{Script::bad_certificate, "127.0.0.45"};
+        const core::ProbeTarget target{"mx1.example.com.", "127.0.0.45", server.port(), {}};
+        io::TlsSession session;
+        for (int i = 0; i < 2; ++i) {
+            const core::ProbeReport report = io::probe_once(target, config, &session);
+            CHECK(report.tls);
+            CHECK_FALSE(report.tls_resumed);
+            CHECK(report.certificate_error.has_value());
+            CHECK(core::classify(report, config).state == core::Health::degraded);
+            CHECK(session.session == nullptr);
+        }
+    }
+    {
+        FakeSmtp server{Script::good, "127.0.0.46"};
+        server.no_resumption();
+        const core::ProbeTarget target{"mx1.example.com.", "127.0.0.46", server.port(), {}};
+        io::TlsSession session;
+        for (int i = 0; i < 2; ++i) {
+            const core::ProbeReport report = io::probe_once(target, config, &session);
+            CHECK(report.tls);
+            CHECK_FALSE(report.tls_resumed);
+            CHECK(core::classify(report, config).state == core::Health::up);
+        }
+    }
+    {
+        // A server that went away: the failed probe drops the session.
+        FakeSmtp server{Script::good, "127.0.0.47"};
+        const core::ProbeTarget target{"mx1.example.com.", "127.0.0.47", server.port(), {}};
+        io::TlsSession session;
+        static_cast<void>(io::probe_once(target, config, &session));
+        REQUIRE(session.session != nullptr);
+        const core::ProbeTarget nowhere{
+            "mx1.example.com.", "127.0.0.47", closed_port("127.0.0.47"), {}};
+        CHECK(io::probe_once(nowhere, config, &session).error == core::ProbeError::refused);
+        CHECK(session.session == nullptr);
+    }
+}
+
 TEST_CASE("prober: a bad CA file is refused at construction") {
     core::HealthConfig config = test_config();
     config.ca_file = certs().dir + "/does-not-exist.pem";
@@ -665,6 +757,20 @@ TEST_CASE("prober: the snapshot follows a server through up, down and up again")
     REQUIRE(wait_for(core::Health::down));
     server = std::make_unique<FakeSmtp>(Script::good, up_address, port);
     REQUIRE(wait_for(core::Health::up));
+
+    // Every probe of mx1 did STARTTLS: the first ones, and the first after the restart (new
+    // ticket keys), with full handshakes; rise = 2 needed a second success after the restart,
+    // which resumed the session of the first.
+    const std::string metrics = prober.metrics_text();
+    const auto count = [&metrics](std::string_view kind) {
+        const std::string key =
+            "mxsteer_probe_tls_handshakes_total{kind=\"" + std::string{kind} + "\"} ";
+        const auto at = metrics.find(key);
+        REQUIRE(at != std::string::npos);
+        return std::stoull(metrics.substr(at + key.size()));
+    };
+    CHECK(count("full") >= 2);
+    CHECK(count("resumed") >= 1);
 
     // A reload that drops mx2 and keeps mx1 keeps mx1's state.
     prober.set_targets({{"mx1.example.com.", up_address, port, {}}});
