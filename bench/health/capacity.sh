@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2154 # PID and port variables are set by spawn/pick_port (printf -v)
 # capacity.sh: issue 5's probe capacity. fake_mta serves N SMTP listeners with STARTTLS (one
-# single-threaded epoll process, EC P-256 certificate, no session resumption) on 127.1.0.1 and
+# single-threaded epoll process, EC P-256 certificate, session tickets on or off) on 127.1.0.1 and
 # the N-1 addresses after it, pinned to CPU 1; prober_bench runs the daemon's io::Prober (linked
 # from the Release build) against them at a 10 s interval on CPU 0 and reports the prober
 # thread's CPU, RSS, probes per second and schedule slip (see prober_bench.cpp).
 # SPDX-License-Identifier: MIT
 #
 # usage: bench/health/capacity.sh [--sizes "1000 5000 10000"] [--warmup S] [--duration S]
-#                                 [--starttls off|opportunistic|required] [--no-build]
+#                                 [--starttls off|opportunistic|required] [--tickets on|off]
+#                                 [--session-lifetime S] [--no-build]
 #
 #   --sizes "N..."  numbers of addresses (default "1000 5000 10000")
 #   --warmup S      seconds before the measurement window (default 30: the first round, in
 #                   which every target is due at once, is not measured)
 #   --duration S    seconds measured (default 60: six 10 s rounds)
 #   --starttls M    the prober's starttls mode (default opportunistic, the default; fake_mta
-#                   always offers STARTTLS, so every probe does a full TLS handshake)
+#                   always offers STARTTLS, so every probe does a TLS handshake)
+#   --tickets on|off  fake_mta issues TLS session tickets, as Postfix does by default (on), or
+#                   resumes nothing, so that every handshake is full (off, the default)
+#   --session-lifetime S  the prober's tls_session_lifetime (default: its default, 600 s;
+#                   0 never resumes)
 #   --no-build      use the binaries already built
 #
 # Markdown report on stdout, progress on stderr, raw data in bench/work/health/capacity/.
@@ -25,11 +30,13 @@ sizes="1000 5000 10000"
 warmup=30
 duration=60
 starttls=opportunistic
+tickets=off
+lifetime_ms=-1
 BUILD=1
 args="$*"
 usage() {
     [[ ${1:-2} -eq 0 ]] || exec >&2
-    sed -n '10,20p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '10,26p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-2}"
 }
 while (($#)); do
@@ -38,12 +45,14 @@ while (($#)); do
     --warmup) warmup=${2:?}; shift 2 ;;
     --duration) duration=${2:?}; shift 2 ;;
     --starttls) starttls=${2:?}; shift 2 ;;
+    --tickets) tickets=${2:?}; shift 2 ;;
+    --session-lifetime) lifetime_ms=$((${2:?} * 1000)); shift 2 ;;
     --no-build) BUILD=0; shift ;;
     -h | --help) usage 0 ;;
     *) echo "capacity.sh: unknown argument '$1'" >&2; usage ;;
     esac
 done
-[[ $warmup =~ ^[0-9]+$ && $duration =~ ^[1-9][0-9]*$ ]] || usage
+[[ $warmup =~ ^[0-9]+$ && $duration =~ ^[1-9][0-9]*$ && $tickets =~ ^(on|off)$ ]] || usage
 
 # shellcheck source=bench/health/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
@@ -84,13 +93,13 @@ for n in $sizes; do
     stats_file=$run/fake-$n.stats
     : >"$run/fake-$n.log"
     spawn fake_pid 1 "$run/fake-$n.log" "$bin/fake_mta" --first 127.1.0.1 --count "$n" \
-        --port "$port" --cert "$work/certs/leaf.pem" --key "$work/certs/leaf.key" --stats "$stats_file"
+        --port "$port" --cert "$work/certs/leaf.pem" --key "$work/certs/leaf.key" --stats "$stats_file" --tickets "$tickets"
     wait_for "$fake_pid" "$run/fake-$n.log" listening 60
     load=$(cut -d' ' -f1 /proc/loadavg)
     say "N=$n: prober_bench for ${warmup}+${duration} s (load $load)"
     spawn bench_pid 0 "$run/bench-$n.log" "$bin/prober_bench" --first 127.1.0.1 --count "$n" \
         --port "$port" --interval-ms 10000 --starttls "$starttls" --warmup "$warmup" \
-        --duration "$duration"
+        --duration "$duration" --tls-session-lifetime-ms "$lifetime_ms"
     sleep "$warmup"
     # the fake server's CPU and completed dialogues over (about) the same window
     f0=$(ticks "$fake_pid")
@@ -112,7 +121,7 @@ for n in $sizes; do
     get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" ${result#RESULT}"; }
     fake_cpu=$(awk -v t=$((f1 - f0)) -v hz="$hz" -v ms=$((s1 - s0)) 'BEGIN {printf "%.1f", 100 * t / hz / (ms / 1000)}')
     fake_rate=$(awk -v q=$((q1 - q0)) -v ms=$((s1 - s0)) 'BEGIN {printf "%.0f", q / (ms / 1000)}')
-    rows+=("| $n | $load / $load_after | $(get prober_cpu_pct) | $(get process_cpu_pct) | $(get rss_mib) | $(get hwm_mib) | $(get probes_per_s) / $(get expected_per_s) | $fake_rate | $(get late_p50_ms) | $(get late_p99_ms) | $(get late_max_ms) | $(get latency_p50_ms) / $(get latency_p99_ms) | $(get up)/$(get degraded)/$(get down) | $fake_cpu | $wake |")
+    rows+=("| $n | $load / $load_after | $(get prober_cpu_pct) | $(get process_cpu_pct) | $(get rss_mib) | $(get hwm_mib) | $(get probes_per_s) / $(get expected_per_s) | $(get tls_full) / $(get tls_resumed) | $fake_rate | $(get late_p50_ms) | $(get late_p99_ms) | $(get late_max_ms) | $(get latency_p50_ms) / $(get latency_p99_ms) | $(get up)/$(get degraded)/$(get down) | $fake_cpu | $wake |")
     say "N=$n: $result fake_cpu=$fake_cpu%"
 done
 load_end=$(loadavg)
@@ -122,11 +131,11 @@ cat <<EOF
 
 - date: $(date -u +%F), $started–$(date -u +%H:%M:%S) UTC; load average $load_start at the start, $load_end at the end
 $(machine)
-- prober: \`io::Prober\` from the Release build (\`prober_bench\`), interval 10 s ± 0.5 s, every other [health] key at its default (max_concurrent 256, fast_interval 1 s, starttls $starttls), on CPU 0; fake_mta (one thread, epoll, OpenSSL 3, EC P-256 certificate, no session resumption) on CPU 1
+- prober: \`io::Prober\` from the Release build (\`prober_bench\`), interval 10 s ± 0.5 s, every other [health] key at its default (max_concurrent 256, fast_interval 1 s, starttls $starttls), tls_session_lifetime $( ((lifetime_ms < 0)) && echo "600 s (default)" || echo "$((lifetime_ms / 1000)) s"), on CPU 0; fake_mta (one thread, epoll, OpenSSL 3, EC P-256 certificate, session tickets $tickets) on CPU 1
 - window: ${duration} s after ${warmup} s of warm-up; CPU from /proc (prober thread: /proc/self/task/TID/stat; process: /proc/self/stat), RSS = VmRSS at the end, HWM = VmHWM; slip = probe start − planned time, from the prober's own state dump polled every 2.5 s; "fake/s" = dialogues that reached QUIT per second at fake_mta; "CPU 0 wake-up": per second, the largest oversleep of a 10 ms sleep on CPU 0 (\`wakeup.py\`): median and max over the window
 
-| N | load 1 min start / end | prober thread CPU % | process CPU % | RSS MiB | HWM MiB | probes/s done / planned | fake/s | slip p50 ms | slip p99 ms | slip max ms | probe latency p50 / p99 ms | up/degraded/down | fake_mta CPU % | CPU 0 wake-up median / max ms |
-|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---|---:|---|
+| N | load 1 min start / end | prober thread CPU % | process CPU % | RSS MiB | HWM MiB | probes/s done / planned | TLS full / resumed | fake/s | slip p50 ms | slip p99 ms | slip max ms | probe latency p50 / p99 ms | up/degraded/down | fake_mta CPU % | CPU 0 wake-up median / max ms |
+|---:|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---|---|---:|---|
 $(printf '%s\n' "${rows[@]}")
 
 Raw:

@@ -4,8 +4,10 @@
 // EHLO again over TLS and QUIT; anything else gets 502. It takes no mail.
 //
 // usage: fake_mta --first 127.1.0.1 --count N --port P [--cert PEM --key PEM] [--stats FILE]
+//                 [--tickets on|off]
 //   listens on N consecutive IPv4 addresses starting at --first (loopback only), all on port P;
-//   without --cert no STARTTLS is offered. Every second it appends one line to --stats:
+//   without --cert no STARTTLS is offered; --tickets on issues TLS session tickets as Postfix
+//   does (default off: every handshake is full). Every second it appends one line to --stats:
 //   "<unix ms> <accepted> <tls handshakes> <dialogues ended by QUIT> <errors>" (running totals).
 //   Prints "listening N" on stdout when every listener is bound. SIGTERM/SIGINT end it.
 // SPDX-License-Identifier: MIT
@@ -68,6 +70,7 @@ int main(int argc, char** argv) {
     std::string first = "127.1.0.1", cert, key, stats_path;
     long count = 1;
     int port = 2525;
+    bool tickets = false;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         if (a == "--first")
@@ -82,6 +85,8 @@ int main(int argc, char** argv) {
             key = argv[i + 1];
         else if (a == "--stats")
             stats_path = argv[i + 1];
+        else if (a == "--tickets")
+            tickets = std::string{argv[i + 1]} == "on";
         else {
             std::fprintf(stderr, "fake_mta: unknown option %s\n", a.c_str());
             return 2;
@@ -104,10 +109,13 @@ int main(int argc, char** argv) {
             ERR_print_errors_fp(stderr);
             return 2;
         }
-        // Like an MTA that does not resume sessions: every probe is a full handshake.
-        SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-        SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-        SSL_CTX_set_num_tickets(ctx, 0);
+        if (!tickets) {
+            // Like an MTA that does not resume sessions: every probe is a full handshake.
+            SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+            SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+            SSL_CTX_set_num_tickets(ctx, 0);
+        }
+        // else OpenSSL's defaults, as Postfix and Exim use them: stateless session tickets
     }
 
     const int ep = epoll_create1(0);

@@ -8,7 +8,7 @@
 //
 // usage: prober_bench --first 127.1.0.1 --count N --port P [--interval-ms 10000]
 //          [--spread-ms 500] [--starttls off|opportunistic|required] [--max-concurrent 256]
-//          [--warmup S] [--duration S] [--poll-ms 2500]
+//          [--warmup S] [--duration S] [--poll-ms 2500] [--tls-session-lifetime-ms MS]
 // Prints progress on stderr and one "RESULT key=value ..." line on stdout.
 // SPDX-License-Identifier: MIT
 #include "io/prober.hpp"
@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
     using namespace mxsteer;
     std::string first = "127.1.0.1", starttls = "opportunistic";
     long count = 1000, interval_ms = 10000, spread_ms = 500, warmup_s = 30, duration_s = 60,
-         poll_ms = 2500, max_concurrent = 256;
+         poll_ms = 2500, max_concurrent = 256, session_lifetime_ms = -1;
     int port = 2525;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
@@ -119,6 +119,8 @@ int main(int argc, char** argv) {
             duration_s = std::atol(v);
         else if (a == "--poll-ms")
             poll_ms = std::atol(v);
+        else if (a == "--tls-session-lifetime-ms")
+            session_lifetime_ms = std::atol(v);
         else {
             std::fprintf(stderr, "prober_bench: unknown option %s\n", a.c_str());
             return 2;
@@ -135,6 +137,9 @@ int main(int argc, char** argv) {
     config.port = static_cast<std::uint16_t>(port);
     config.max_concurrent = static_cast<std::size_t>(max_concurrent);
     config.probe_name = "bench.example.net";
+    if (session_lifetime_ms >= 0) {
+        config.tls_session_lifetime = core::Millis{session_lifetime_ms};
+    }
     config.starttls = starttls == "off"        ? core::StartTls::off
                       : starttls == "required" ? core::StartTls::required
                                                : core::StartTls::opportunistic;
@@ -176,6 +181,15 @@ int main(int argc, char** argv) {
     const auto measure_to = measure_from + std::chrono::seconds(duration_s);
     bool measuring = false;
     long long ticks_from = 0, proc_from = 0, main_from = 0;
+    // TLS handshakes (full, resumed) from the prober's own counters
+    auto handshakes = [&prober](const char* kind) {
+        const std::string text = prober.metrics_text();
+        const std::string key =
+            std::string{"mxsteer_probe_tls_handshakes_total{kind=\""} + kind + "\"} ";
+        const auto at = text.find(key);
+        return at == std::string::npos ? -1LL : std::atoll(text.c_str() + at + key.size());
+    };
+    long long full_from = 0, resumed_from = 0;
     auto window_start = measure_from;
     for (;;) {
         std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
@@ -190,6 +204,8 @@ int main(int argc, char** argv) {
             ticks_from = prober_ticks();
             proc_from = cpu_ticks("/proc/self/stat");
             main_from = cpu_ticks(main_stat);
+            full_from = handshakes("full");
+            resumed_from = handshakes("resumed");
         }
         const std::string dump = prober.dump_json();
         std::size_t pos = 0;
@@ -230,7 +246,8 @@ int main(int argc, char** argv) {
                         "process_cpu_pct=%.1f main_thread_cpu_pct=%.1f rss_mib=%.1f "
                         "max_rss_mib=%.1f hwm_mib=%.1f rss_before_mib=%.1f late_p50_ms=%.0f "
                         "late_p99_ms=%.0f late_max_ms=%.0f latency_p50_ms=%.0f "
-                        "latency_p99_ms=%.0f up=%ld degraded=%ld down=%ld other=%ld threads=%zu\n",
+                        "latency_p99_ms=%.0f up=%ld degraded=%ld down=%ld other=%ld threads=%zu "
+                        "tls_full=%lld tls_resumed=%lld tls_session_lifetime_ms=%lld\n",
                         count, interval_ms, starttls.c_str(), wall, probes,
                         static_cast<double>(probes) / wall,
                         static_cast<double>(count) * 1000.0 / static_cast<double>(interval_ms),
@@ -239,7 +256,9 @@ int main(int argc, char** argv) {
                         status_kib("VmHWM:") / 1024.0, static_cast<double>(rss_before_kib) / 1024.0,
                         pct(lateness, 50), pct(lateness, 99), pct(lateness, 100),
                         pct(latencies, 50), pct(latencies, 99), up, degraded, down, other,
-                        tids.size());
+                        tids.size(), handshakes("full") - full_from,
+                        handshakes("resumed") - resumed_from,
+                        static_cast<long long>(config.tls_session_lifetime.count()));
             std::fflush(stdout);
             break;
         }
