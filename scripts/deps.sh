@@ -9,7 +9,7 @@ build=(g++ make cmake pkg-config libknot-dev libssl-dev libtomlplusplus-dev libf
 test=("${build[@]}" doctest-dev clang-format bind9-utils knot-dnssecutils pre-commit git
     openssl pdns-server pdns-backend-remote pdns-backend-bind bind9-dnsutils socat python3
     libmaxmind-db-writer-perl unbound dnsdist postfix)
-bench=("${test[@]}" dnsperf pdns-backend-geoip util-linux procps)
+bench=("${test[@]}" dnsperf pdns-backend-geoip util-linux procps liburing-dev)
 
 run=(pdns-server pdns-backend-remote bind9-dnsutils)
 

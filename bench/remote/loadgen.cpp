@@ -3,15 +3,20 @@
 // SPDX-License-Identifier: MIT
 //
 // usage: loadgen --socket PATH --requests FILE [--connections N] [--duration S] [--warmup S]
+//                [--io poll|spin|uring]
 //        loadgen --socket PATH --once FILE
 //        loadgen --syscall-cost
 //
 // Load mode: N connections (default 4), each sends `initialize` and then the request lines of
 // FILE in turn (connection i starts at line i*len/N), one request in flight per connection,
-// as pdns does: the next line goes out when the reply line (ending in '\n') is in. One thread,
-// poll(2). After the warm-up (default 1 s) it counts for S seconds (default 10) and prints one
-// line: requests/s and latency percentiles (send to complete reply, microseconds), the mean
-// reply size and the number of error replies ({"result":false or anything not {"result":).
+// as pdns does: the next line goes out when the reply line (ending in '\n') is in. One thread:
+// poll(2) and a read and a write per request (poll, the default); non-blocking reads of every
+// connection in turn without ever sleeping (spin: the backend never pays for waking its client,
+// and loadgen's CPU is always busy); or io_uring, which submits the sends and reads of every
+// connection whose reply came in with one system call. After the warm-up (default 1 s) it counts
+// for S seconds (default 10) and prints one line: requests/s and latency percentiles (send to
+// complete reply, microseconds), the mean reply size and the number of error replies
+// ({"result":false or anything not {"result":).
 // --once: one connection, every line of FILE once, each reply line printed to stdout.
 // --syscall-cost: the machine's price of one system call (getppid, 1,000,000 times), in µs.
 #include <algorithm>
@@ -22,8 +27,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <fcntl.h>
 #include <fstream>
 #include <iostream>
+#include <liburing.h>
 #include <poll.h>
 #include <string>
 #include <string_view>
@@ -42,7 +49,7 @@ namespace {
 
 [[noreturn]] void usage() {
     std::fprintf(stderr, "usage: loadgen --socket PATH --requests FILE [--connections N] "
-                         "[--duration S] [--warmup S]\n"
+                         "[--duration S] [--warmup S] [--io poll|spin|uring]\n"
                          "       loadgen --socket PATH --once FILE\n"
                          "       loadgen --syscall-cost\n");
     std::exit(2);
@@ -161,6 +168,7 @@ struct Conn {
     std::size_t next = 0; // index of the next request line
     std::int64_t sent_ns = 0;
     std::string in;
+    std::array<char, 65536> chunk{}; // io_uring: where the pending read lands
 };
 
 double percentile_us(const std::vector<std::uint32_t>& sorted, double p) {
@@ -173,7 +181,7 @@ double percentile_us(const std::vector<std::uint32_t>& sorted, double p) {
 }
 
 int run_load(const std::string& socket_path, const std::string& file, int connections,
-             double duration_s, double warmup_s) {
+             double duration_s, double warmup_s, bool spin) {
     const auto lines = read_requests(file);
     std::vector<Conn> conns(static_cast<std::size_t>(connections));
     std::string buf;
@@ -184,6 +192,9 @@ int run_load(const std::string& socket_path, const std::string& file, int connec
         buf.clear();
         read_line(conns[i].fd, buf);
         conns[i].next = i * lines.size() / conns.size();
+        if (spin && ::fcntl(conns[i].fd, F_SETFL, ::fcntl(conns[i].fd, F_GETFL) | O_NONBLOCK) < 0) {
+            die("fcntl");
+        }
     }
 
     std::vector<std::uint32_t> latencies;
@@ -203,9 +214,10 @@ int run_load(const std::string& socket_path, const std::string& file, int connec
     std::int64_t t = start;
     while (t < end) {
         for (std::size_t i = 0; i < conns.size(); ++i) {
-            fds[i] = {conns[i].fd, POLLIN, 0};
+            // spin: every descriptor is non-blocking and simply read again
+            fds[i] = {conns[i].fd, POLLIN, static_cast<short>(spin ? POLLIN : 0)};
         }
-        if (::poll(fds.data(), fds.size(), 100) < 0) {
+        if (!spin && ::poll(fds.data(), fds.size(), 100) < 0) {
             if (errno == EINTR) {
                 continue;
             }
@@ -259,7 +271,135 @@ int run_load(const std::string& socket_path, const std::string& file, int connec
     const auto count = latencies.size();
     std::printf("loadgen connections=%d seconds=%.2f lookups=%zu rate=%.0f p50_us=%.1f "
                 "p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f reply_bytes_avg=%.0f "
-                "errors=%llu request_lines=%zu\n",
+                "errors=%llu request_lines=%zu io=%s\n",
+                connections, duration_s, count, static_cast<double>(count) / duration_s,
+                percentile_us(latencies, 0.50), percentile_us(latencies, 0.90),
+                percentile_us(latencies, 0.99), percentile_us(latencies, 0.999),
+                count ? latencies.back() / 1000.0 : 0.0,
+                count ? static_cast<double>(reply_bytes) / static_cast<double>(count) : 0.0,
+                static_cast<unsigned long long>(errors), lines.size(), spin ? "spin" : "poll");
+    return errors == 0 ? 0 : 1;
+}
+
+// The same measurement with io_uring: every connection keeps one read queued; a complete reply
+// queues the next request's send and the next read, and one io_uring_submit_and_wait hands all
+// of them to the kernel and collects what completed meanwhile.
+int run_load_uring(const std::string& socket_path, const std::string& file, int connections,
+                   double duration_s, double warmup_s) {
+    const auto lines = read_requests(file);
+    std::vector<Conn> conns(static_cast<std::size_t>(connections));
+    std::string buf;
+    for (std::size_t i = 0; i < conns.size(); ++i) {
+        conns[i].fd = connect_unix(socket_path);
+        write_all(conns[i].fd, "{\"method\": \"initialize\", \"parameters\": {}}\n");
+        buf.clear();
+        read_line(conns[i].fd, buf);
+        conns[i].next = i * lines.size() / conns.size();
+    }
+    io_uring ring{};
+    if (const int e = io_uring_queue_init(static_cast<unsigned>(4 * connections + 8), &ring, 0);
+        e < 0) {
+        errno = -e;
+        die("io_uring_queue_init");
+    }
+    constexpr std::uint64_t send_tag = 1ULL << 63;
+    auto sqe = [&ring] {
+        io_uring_sqe* e = io_uring_get_sqe(&ring);
+        if (e == nullptr) {
+            io_uring_submit(&ring);
+            e = io_uring_get_sqe(&ring);
+        }
+        if (e == nullptr) {
+            errno = EBUSY;
+            die("io_uring_get_sqe");
+        }
+        return e;
+    };
+    auto queue_read = [&](std::size_t i) {
+        io_uring_sqe* e = sqe();
+        io_uring_prep_recv(e, conns[i].fd, conns[i].chunk.data(), conns[i].chunk.size(), 0);
+        io_uring_sqe_set_data64(e, i);
+    };
+    auto queue_send = [&](std::size_t i) {
+        const std::string& line = lines[conns[i].next];
+        io_uring_sqe* e = sqe();
+        io_uring_prep_send(e, conns[i].fd, line.data(), line.size(), 0);
+        io_uring_sqe_set_data64(e, send_tag | i);
+        conns[i].sent_ns = now_ns();
+    };
+
+    std::vector<std::uint32_t> latencies;
+    latencies.reserve(8000000);
+    std::uint64_t errors = 0;
+    std::uint64_t reply_bytes = 0;
+    const std::int64_t start = now_ns();
+    const auto measure_from = start + static_cast<std::int64_t>(warmup_s * 1e9);
+    const auto end = measure_from + static_cast<std::int64_t>(duration_s * 1e9);
+    for (std::size_t i = 0; i < conns.size(); ++i) {
+        queue_send(i);
+        queue_read(i);
+    }
+    std::int64_t t = start;
+    while (t < end) {
+        if (const int e = io_uring_submit_and_wait(&ring, 1); e < 0 && e != -EINTR) {
+            errno = -e;
+            die("io_uring_submit_and_wait");
+        }
+        unsigned head = 0;
+        unsigned seen = 0;
+        io_uring_cqe* cqe = nullptr;
+        t = now_ns();
+        io_uring_for_each_cqe(&ring, head, cqe) {
+            ++seen;
+            const std::uint64_t tag = io_uring_cqe_get_data64(cqe);
+            const std::size_t i = tag & ~send_tag;
+            Conn& c = conns[i];
+            if ((tag & send_tag) != 0) {
+                if (cqe->res != static_cast<int>(lines[c.next].size())) {
+                    errno = cqe->res < 0 ? -cqe->res : EIO;
+                    die("send (short or failed)");
+                }
+                continue;
+            }
+            if (cqe->res <= 0) {
+                errno = cqe->res == 0 ? ECONNRESET : -cqe->res;
+                die("read (the backend closed the connection?)");
+            }
+            c.in.append(c.chunk.data(), static_cast<std::size_t>(cqe->res));
+            const auto nl = c.in.find('\n');
+            if (nl == std::string::npos) {
+                queue_read(i);
+                continue;
+            }
+            if (nl + 1 != c.in.size()) {
+                errno = EPROTO;
+                die("bytes after the reply line (more than one reply?)");
+            }
+            if (c.sent_ns >= measure_from && t <= end) {
+                latencies.push_back(
+                    static_cast<std::uint32_t>(std::min<std::int64_t>(t - c.sent_ns, UINT32_MAX)));
+                reply_bytes += nl + 1;
+                if (is_error_reply(c.in)) {
+                    ++errors;
+                }
+            }
+            c.in.clear();
+            c.next = (c.next + 1) % lines.size();
+            queue_send(i);
+            queue_read(i);
+        }
+        io_uring_cq_advance(&ring, seen);
+    }
+    io_uring_queue_exit(&ring);
+    for (auto& c : conns) {
+        ::close(c.fd);
+    }
+
+    std::sort(latencies.begin(), latencies.end());
+    const auto count = latencies.size();
+    std::printf("loadgen connections=%d seconds=%.2f lookups=%zu rate=%.0f p50_us=%.1f "
+                "p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f reply_bytes_avg=%.0f "
+                "errors=%llu request_lines=%zu io=uring\n",
                 connections, duration_s, count, static_cast<double>(count) / duration_s,
                 percentile_us(latencies, 0.50), percentile_us(latencies, 0.90),
                 percentile_us(latencies, 0.99), percentile_us(latencies, 0.999),
@@ -276,6 +416,7 @@ int main(int argc, char** argv) {
     std::string requests;
     std::string once;
     int connections = 4;
+    std::string io = "poll";
     double duration_s = 10;
     double warmup_s = 1;
     if (argc == 2 && std::string_view(argv[1]) == "--syscall-cost") {
@@ -299,16 +440,21 @@ int main(int argc, char** argv) {
             duration_s = std::atof(value);
         } else if (arg == "--warmup") {
             warmup_s = std::atof(value);
+        } else if (arg == "--io") {
+            io = value;
         } else {
             usage();
         }
     }
     if (socket_path.empty() || (requests.empty() == once.empty()) || connections < 1 ||
-        duration_s <= 0 || warmup_s < 0) {
+        duration_s <= 0 || warmup_s < 0 || (io != "poll" && io != "uring" && io != "spin")) {
         usage();
     }
     if (!once.empty()) {
         return run_once(socket_path, once);
     }
-    return run_load(socket_path, requests, connections, duration_s, warmup_s);
+    if (io == "uring") {
+        return run_load_uring(socket_path, requests, connections, duration_s, warmup_s);
+    }
+    return run_load(socket_path, requests, connections, duration_s, warmup_s, io == "spin");
 }

@@ -317,7 +317,7 @@ if ((build)); then
     } >"$work/build.log" 2>&1 || die "build failed, see $work/build.log"
     say "building null_backend and loadgen (g++ -O2)"
     g++ -std=c++20 -O2 -Wall -Wextra -o "$bin/null_backend" "$here/null_backend.cpp"
-    g++ -std=c++20 -O2 -Wall -Wextra -o "$bin/loadgen" "$here/loadgen.cpp"
+    g++ -std=c++20 -O2 -Wall -Wextra -o "$bin/loadgen" "$here/loadgen.cpp" -luring
 fi
 for f in "$mxsteerd" "$bin/null_backend" "$bin/loadgen"; do
     [[ -x $f ]] || die "$f is missing (run without --no-build)"
@@ -669,18 +669,18 @@ fi
 # ---------------------------------------------------------------------------------------------
 # c: loadgen, the protocol alone.
 
-# loadgen_rounds LABEL KIND ARG REQUESTS TSV [CPU]: for each round, a fresh backend on CPU 0 and
-# loadgen on CPU (default 1); appends "round label rate p50 p90 p99 p999 max bytes errors load1 cpu_us
-# sys_us" rows.
+# loadgen_rounds LABEL KIND ARG REQUESTS TSV [CPU [IO]]: for each round, a fresh backend on CPU 0
+# and loadgen on CPU (default 1) with --io IO (default poll); appends "round label rate p50 p90
+# p99 p999 max bytes errors load1 cpu_us sys_us" rows.
 loadgen_rounds() {
-    local label=$1 kind=$2 arg=$3 requests=$4 tsv=$5 cpu=${6:-1} r pid out u0 s0 u1 s1 l1
+    local label=$1 kind=$2 arg=$3 requests=$4 tsv=$5 cpu=${6:-1} io=${7:-poll} r pid out u0 s0 u1 s1 l1
     for ((r = 1; r <= rounds; r++)); do
         say "c: round $r/$rounds: loadgen against $label"
         start_backend pid "$kind" "$run/lg.sock" "$run/lg-${label//[^a-z0-9]/_}-$r.log" "$arg"
         read -r u0 s0 <<<"$(cpu_ticks "$pid")"
         l1=$(load1)
         out=$(taskset -c "$cpu" "$bin/loadgen" --socket "$run/lg.sock" --requests "$requests" \
-            --duration "$duration") || die "loadgen failed: $out"
+            --duration "$duration" --io "$io") || die "loadgen failed: $out"
         read -r u1 s1 <<<"$(cpu_ticks "$pid")"
         stop "$pid"
         echo "$out" >>"$run/loadgen-raw.txt"
@@ -744,6 +744,12 @@ if [[ $steps == *c* ]]; then
     loadgen_rounds "mxsteerd, loadgen on CPU 0" mx "$zone" "$run/lookups.txt" "$run/c.tsv" 0
     loadgen_rounds "null_backend, loadgen on CPU 0" null "$run/null-table.tsv" \
         "$run/lookups.txt" "$run/c.tsv" 0
+    # The backend alone, without the cost of waking its client: loadgen never sleeps (spin), or
+    # batches its reads and writes with io_uring.
+    loadgen_rounds "mxsteerd, loadgen spinning" mx "$zone" "$run/lookups.txt" "$run/c.tsv" 1 spin
+    loadgen_rounds "null_backend, loadgen spinning" null "$run/null-table.tsv" \
+        "$run/lookups.txt" "$run/c.tsv" 1 spin
+    loadgen_rounds "mxsteerd, loadgen io_uring" mx "$zone" "$run/lookups.txt" "$run/c.tsv" 1 uring
     echo "## c. loadgen: the remote-backend protocol alone (backend on CPU 0, loadgen on CPU 1)"
     echo
     echo "4 connections, one request in flight each, ${duration} s after 1 s of warm-up, medians" \
