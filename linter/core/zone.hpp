@@ -70,6 +70,8 @@ public:
     [[nodiscard]] std::optional<std::string> covering_wildcard(std::string_view name) const;
     // True when the apex has DNSKEY or any RRSIG is present.
     [[nodiscard]] bool dnssec_intent() const { return dnssec_intent_; }
+    // True when some name's first label is "*" (covering_wildcard() can find something).
+    [[nodiscard]] bool has_wildcards() const { return has_wildcards_; }
 
     // A name that receives mail: it owns an MX record other than the null MX (RFC 7505), is
     // in the zone and not below a cut. `first_mx` indexes records(): the name's first MX.

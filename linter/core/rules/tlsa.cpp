@@ -17,6 +17,7 @@ namespace {
 
 // RFC 7672 §2.2.3: the TLSA base domain of an SMTP server is _25._tcp.<exchange>.
 constexpr std::string_view smtp_prefix = "_25._tcp.";
+constexpr std::string_view tcp_prefix = "_tcp.";
 // CNAME hops followed from _25._tcp.<exchange> before giving up (loops, long chains).
 constexpr int max_alias_hops = 8;
 
@@ -224,7 +225,47 @@ std::vector<Diagnostic> check_tlsa(const Zone& zone, const LintOptions& options)
         }
         return it->second;
     };
+    // Without wildcards, the lookup of _25._tcp.X finds anything (TLSA, an alias, a cut) only
+    // if _25._tcp.X or _tcp.X is one of the zone's names (a cut there is an NS owner): every
+    // other in-zone exchange is bare. A domain none of whose exchanges is such an X has nothing
+    // protected and so no finding: one pass over the MX records marks the domains worth
+    // judging, before any per-domain look-up.
+    std::vector<char> candidate; // by name index; empty: judge every domain
+    if (!zone.has_wildcards()) {
+        std::unordered_set<std::string_view> hosts; // views into the zone's names
+        for (std::uint32_t id = 0; id < zone.name_count(); ++id) {
+            const std::string_view name = zone.name(id);
+            if (name.starts_with(smtp_prefix)) {
+                hosts.insert(name.substr(smtp_prefix.size()));
+            } else if (name.starts_with(tcp_prefix)) {
+                hosts.insert(name.substr(tcp_prefix.size()));
+            }
+        }
+        if (hosts.empty()) {
+            return out; // no exchange can be protected, so none is left bare beside one
+        }
+        candidate.assign(zone.name_count(), 0);
+        for (const auto& record : zone.records()) {
+            if (record.type != rrtype::mx || candidate[record.name] != 0) {
+                continue;
+            }
+            if (const auto mx = decode_mx(zone.rdata(record)); mx && hosts.contains(mx->exchange)) {
+                candidate[record.name] = 1;
+            }
+        }
+        for (const auto& [owner, members] : options.steered) {
+            const auto id = zone.name_id(owner);
+            if (id && std::any_of(members.begin(), members.end(), [&](const SteeredExchange& m) {
+                    return hosts.contains(m.exchange);
+                })) {
+                candidate[*id] = 1;
+            }
+        }
+    }
     for (const auto& domain : mail_domains(zone)) {
+        if (!candidate.empty() && candidate[domain.first_mx->name] == 0) {
+            continue;
+        }
         const auto targets = mx_targets(zone, domain.name);
         std::vector<const MxTarget*> bare;
         const std::string* protected_example = nullptr;

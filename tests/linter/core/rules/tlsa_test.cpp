@@ -396,6 +396,18 @@ TEST_CASE("tlsa: dane-partial-mx-coverage") {
                    "dane-partial-mx-coverage")
                   .empty());
     }
+    SUBCASE("an exchange whose TLSA cannot be checked counts as protected") {
+        // No TLSA record in the zone at all: mx1's TLSA lookup leaves the zone through an
+        // alias, or is delegated away at _tcp.mx1, so mx1 may well have TLSA; mx2 is bare.
+        for (const std::string hint :
+             {"_25._tcp.mx1 IN CNAME _dane.example.net.\n", "_tcp.mx1 IN NS ns1.example.net.\n"}) {
+            CAPTURE(hint);
+            const auto found =
+                only(lint(zone(std::string{two_mx} + hint)), "dane-partial-mx-coverage");
+            REQUIRE(found.size() == 1);
+            CHECK(found[0].line == 6); // the MX record naming mx2
+        }
+    }
 }
 
 // RULES.md "Steering": pool members "must ..., when DANE is used, have TLSA". A finding about
