@@ -4,6 +4,7 @@
 // SPDX-License-Identifier: MIT
 #include "zone_loader.hpp"
 
+#include "core/huge_pages.hpp"
 #include "core/name.hpp"
 #include "core/rule_table.hpp"
 #include "core/text.hpp"
@@ -61,6 +62,7 @@ std::string read_text_file(const std::string& path) {
     // end of file, for files that grow meanwhile and for pipes and devices (size 0).
     std::string out;
     if (S_ISREG(st.st_mode) && st.st_size > 0) {
+        reserve_huge(out, static_cast<std::size_t>(st.st_size));
         out.resize(static_cast<std::size_t>(st.st_size));
     }
     std::size_t used = 0;

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include "zone.hpp"
 
+#include "huge_pages.hpp"
 #include "name.hpp"
 
 #include <algorithm>
@@ -29,10 +30,10 @@ Zone::Zone(std::string origin) : origin_(std::move(origin)) {
 }
 
 void Zone::reserve(std::size_t records, std::size_t rdata_bytes, std::size_t names) {
-    records_.reserve(records);
-    rdata_.reserve(rdata_bytes);
-    name_begin_.reserve(names + 1);
-    name_text_.reserve(names * 32);
+    reserve_huge(records_, records);
+    reserve_huge(rdata_, rdata_bytes);
+    reserve_huge(name_begin_, names + 1);
+    reserve_huge(name_text_, names * 32);
     grow_slots(names);
 }
 
@@ -45,7 +46,10 @@ void Zone::grow_slots(std::size_t names) {
     if (size <= slots_.size()) {
         return;
     }
-    slots_.assign(size, 0);
+    std::vector<std::uint64_t> fresh;
+    reserve_huge(fresh, size);
+    fresh.assign(size, 0);
+    slots_.swap(fresh);
     const std::size_t mask = size - 1;
     for (std::uint32_t id = 0; id < name_count(); ++id) {
         const std::size_t hash = hash_name(name(id));
@@ -149,6 +153,7 @@ void Zone::finish() {
     }
 
     // Record indices grouped by name id, in zone order within a name: a counting sort.
+    reserve_huge(index_, name_count());
     index_.assign(name_count(), NameIndex{});
     for (const auto& record : records_) {
         ++index_[record.name].count;
@@ -158,6 +163,7 @@ void Zone::finish() {
         entry.first = first;
         first += entry.count;
     }
+    reserve_huge(order_, records_.size());
     order_.resize(records_.size());
     {
         std::vector<std::uint32_t> next(index_.size());
