@@ -180,39 +180,89 @@ double percentile_us(const std::vector<std::uint32_t>& sorted, double p) {
     return sorted[idx] / 1000.0;
 }
 
-int run_load(const std::string& socket_path, const std::string& file, int connections,
-             double duration_s, double warmup_s, bool spin) {
-    const auto lines = read_requests(file);
+// Connects N connections and sends each the `initialize` pdns sends first; connection i starts
+// at request line i*len/N.
+std::vector<Conn> open_connections(const std::string& socket_path, std::size_t lines,
+                                   int connections) {
     std::vector<Conn> conns(static_cast<std::size_t>(connections));
     std::string buf;
     for (std::size_t i = 0; i < conns.size(); ++i) {
         conns[i].fd = connect_unix(socket_path);
-        // As pdns does on every new connection.
         write_all(conns[i].fd, "{\"method\": \"initialize\", \"parameters\": {}}\n");
         buf.clear();
         read_line(conns[i].fd, buf);
-        conns[i].next = i * lines.size() / conns.size();
-        if (spin && ::fcntl(conns[i].fd, F_SETFL, ::fcntl(conns[i].fd, F_GETFL) | O_NONBLOCK) < 0) {
+        conns[i].next = i * lines / conns.size();
+    }
+    return conns;
+}
+
+// What a load run counts within its window: reply latencies, reply bytes, error replies.
+struct Tally {
+    std::int64_t from = 0; // window, CLOCK_MONOTONIC ns
+    std::int64_t end = 0;
+    std::vector<std::uint32_t> latencies;
+    std::uint64_t errors = 0;
+    std::uint64_t reply_bytes = 0;
+
+    // c.in holds one complete reply line (its '\n' at `nl`), in at time t: checked, counted
+    // when its request went out in the window, and cleared; c moves on to its next line.
+    void reply(Conn& c, std::size_t nl, std::int64_t t, std::size_t lines) {
+        if (nl + 1 != c.in.size()) {
+            errno = EPROTO;
+            die("bytes after the reply line (more than one reply?)");
+        }
+        if (c.sent_ns >= from && t <= end) {
+            latencies.push_back(
+                static_cast<std::uint32_t>(std::min<std::int64_t>(t - c.sent_ns, UINT32_MAX)));
+            reply_bytes += nl + 1;
+            if (is_error_reply(c.in)) {
+                ++errors;
+            }
+        }
+        c.in.clear();
+        c.next = (c.next + 1) % lines;
+    }
+
+    // The result line; the exit status (1 when a reply was an error).
+    int report(int connections, double duration_s, std::size_t lines, const char* io) {
+        std::sort(latencies.begin(), latencies.end());
+        const auto count = latencies.size();
+        std::printf("loadgen connections=%d seconds=%.2f lookups=%zu rate=%.0f p50_us=%.1f "
+                    "p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f reply_bytes_avg=%.0f "
+                    "errors=%llu request_lines=%zu io=%s\n",
+                    connections, duration_s, count, static_cast<double>(count) / duration_s,
+                    percentile_us(latencies, 0.50), percentile_us(latencies, 0.90),
+                    percentile_us(latencies, 0.99), percentile_us(latencies, 0.999),
+                    count ? latencies.back() / 1000.0 : 0.0,
+                    count ? static_cast<double>(reply_bytes) / static_cast<double>(count) : 0.0,
+                    static_cast<unsigned long long>(errors), lines, io);
+        return errors == 0 ? 0 : 1;
+    }
+};
+
+int run_load(const std::string& socket_path, const std::string& file, int connections,
+             double duration_s, double warmup_s, bool spin) {
+    const auto lines = read_requests(file);
+    std::vector<Conn> conns = open_connections(socket_path, lines.size(), connections);
+    for (auto& c : conns) {
+        if (spin && ::fcntl(c.fd, F_SETFL, ::fcntl(c.fd, F_GETFL) | O_NONBLOCK) < 0) {
             die("fcntl");
         }
     }
-
-    std::vector<std::uint32_t> latencies;
-    latencies.reserve(4000000);
-    std::uint64_t errors = 0;
-    std::uint64_t reply_bytes = 0;
+    Tally tally;
+    tally.latencies.reserve(4000000);
     std::vector<pollfd> fds(conns.size());
     std::array<char, 65536> chunk{};
 
     const std::int64_t start = now_ns();
-    const auto measure_from = start + static_cast<std::int64_t>(warmup_s * 1e9);
-    const auto end = measure_from + static_cast<std::int64_t>(duration_s * 1e9);
+    tally.from = start + static_cast<std::int64_t>(warmup_s * 1e9);
+    tally.end = tally.from + static_cast<std::int64_t>(duration_s * 1e9);
     for (auto& c : conns) {
         c.sent_ns = now_ns();
         write_all(c.fd, lines[c.next]);
     }
     std::int64_t t = start;
-    while (t < end) {
+    while (t < tally.end) {
         for (std::size_t i = 0; i < conns.size(); ++i) {
             // spin: every descriptor is non-blocking and simply read again
             fds[i] = {conns[i].fd, POLLIN, static_cast<short>(spin ? POLLIN : 0)};
@@ -244,20 +294,7 @@ int run_load(const std::string& socket_path, const std::string& file, int connec
                 continue;
             }
             t = now_ns();
-            if (nl + 1 != c.in.size()) {
-                errno = EPROTO;
-                die("bytes after the reply line (more than one reply?)");
-            }
-            if (c.sent_ns >= measure_from && t <= end) {
-                latencies.push_back(
-                    static_cast<std::uint32_t>(std::min<std::int64_t>(t - c.sent_ns, UINT32_MAX)));
-                reply_bytes += nl + 1;
-                if (is_error_reply(c.in)) {
-                    ++errors;
-                }
-            }
-            c.in.clear();
-            c.next = (c.next + 1) % lines.size();
+            tally.reply(c, nl, t, lines.size());
             c.sent_ns = now_ns();
             write_all(c.fd, lines[c.next]);
         }
@@ -266,19 +303,7 @@ int run_load(const std::string& socket_path, const std::string& file, int connec
     for (auto& c : conns) {
         ::close(c.fd);
     }
-
-    std::sort(latencies.begin(), latencies.end());
-    const auto count = latencies.size();
-    std::printf("loadgen connections=%d seconds=%.2f lookups=%zu rate=%.0f p50_us=%.1f "
-                "p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f reply_bytes_avg=%.0f "
-                "errors=%llu request_lines=%zu io=%s\n",
-                connections, duration_s, count, static_cast<double>(count) / duration_s,
-                percentile_us(latencies, 0.50), percentile_us(latencies, 0.90),
-                percentile_us(latencies, 0.99), percentile_us(latencies, 0.999),
-                count ? latencies.back() / 1000.0 : 0.0,
-                count ? static_cast<double>(reply_bytes) / static_cast<double>(count) : 0.0,
-                static_cast<unsigned long long>(errors), lines.size(), spin ? "spin" : "poll");
-    return errors == 0 ? 0 : 1;
+    return tally.report(connections, duration_s, lines.size(), spin ? "spin" : "poll");
 }
 
 // The same measurement with io_uring: every connection keeps one read queued; a complete reply
@@ -287,15 +312,7 @@ int run_load(const std::string& socket_path, const std::string& file, int connec
 int run_load_uring(const std::string& socket_path, const std::string& file, int connections,
                    double duration_s, double warmup_s) {
     const auto lines = read_requests(file);
-    std::vector<Conn> conns(static_cast<std::size_t>(connections));
-    std::string buf;
-    for (std::size_t i = 0; i < conns.size(); ++i) {
-        conns[i].fd = connect_unix(socket_path);
-        write_all(conns[i].fd, "{\"method\": \"initialize\", \"parameters\": {}}\n");
-        buf.clear();
-        read_line(conns[i].fd, buf);
-        conns[i].next = i * lines.size() / conns.size();
-    }
+    std::vector<Conn> conns = open_connections(socket_path, lines.size(), connections);
     io_uring ring{};
     if (const int e = io_uring_queue_init(static_cast<unsigned>(4 * connections + 8), &ring, 0);
         e < 0) {
@@ -328,19 +345,17 @@ int run_load_uring(const std::string& socket_path, const std::string& file, int 
         conns[i].sent_ns = now_ns();
     };
 
-    std::vector<std::uint32_t> latencies;
-    latencies.reserve(8000000);
-    std::uint64_t errors = 0;
-    std::uint64_t reply_bytes = 0;
+    Tally tally;
+    tally.latencies.reserve(8000000);
     const std::int64_t start = now_ns();
-    const auto measure_from = start + static_cast<std::int64_t>(warmup_s * 1e9);
-    const auto end = measure_from + static_cast<std::int64_t>(duration_s * 1e9);
+    tally.from = start + static_cast<std::int64_t>(warmup_s * 1e9);
+    tally.end = tally.from + static_cast<std::int64_t>(duration_s * 1e9);
     for (std::size_t i = 0; i < conns.size(); ++i) {
         queue_send(i);
         queue_read(i);
     }
     std::int64_t t = start;
-    while (t < end) {
+    while (t < tally.end) {
         if (const int e = io_uring_submit_and_wait(&ring, 1); e < 0 && e != -EINTR) {
             errno = -e;
             die("io_uring_submit_and_wait");
@@ -371,20 +386,7 @@ int run_load_uring(const std::string& socket_path, const std::string& file, int 
                 queue_read(i);
                 continue;
             }
-            if (nl + 1 != c.in.size()) {
-                errno = EPROTO;
-                die("bytes after the reply line (more than one reply?)");
-            }
-            if (c.sent_ns >= measure_from && t <= end) {
-                latencies.push_back(
-                    static_cast<std::uint32_t>(std::min<std::int64_t>(t - c.sent_ns, UINT32_MAX)));
-                reply_bytes += nl + 1;
-                if (is_error_reply(c.in)) {
-                    ++errors;
-                }
-            }
-            c.in.clear();
-            c.next = (c.next + 1) % lines.size();
+            tally.reply(c, nl, t, lines.size());
             queue_send(i);
             queue_read(i);
         }
@@ -394,19 +396,7 @@ int run_load_uring(const std::string& socket_path, const std::string& file, int 
     for (auto& c : conns) {
         ::close(c.fd);
     }
-
-    std::sort(latencies.begin(), latencies.end());
-    const auto count = latencies.size();
-    std::printf("loadgen connections=%d seconds=%.2f lookups=%zu rate=%.0f p50_us=%.1f "
-                "p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f reply_bytes_avg=%.0f "
-                "errors=%llu request_lines=%zu io=uring\n",
-                connections, duration_s, count, static_cast<double>(count) / duration_s,
-                percentile_us(latencies, 0.50), percentile_us(latencies, 0.90),
-                percentile_us(latencies, 0.99), percentile_us(latencies, 0.999),
-                count ? latencies.back() / 1000.0 : 0.0,
-                count ? static_cast<double>(reply_bytes) / static_cast<double>(count) : 0.0,
-                static_cast<unsigned long long>(errors), lines.size());
-    return errors == 0 ? 0 : 1;
+    return tally.report(connections, duration_s, lines.size(), "uring");
 }
 
 } // namespace
