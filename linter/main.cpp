@@ -1,6 +1,7 @@
 // mxlint: lint zone files for what breaks mail. Exit 0 = no errors, 1 = errors, 2 = usage or I/O.
 // SPDX-License-Identifier: MIT
 #include "config.hpp"
+#include "core/huge_pages.hpp"
 #include "core/lint.hpp"
 #include "core/name.hpp"
 #include "core/rule_table.hpp"
@@ -11,11 +12,17 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <malloc.h>
 #include <optional>
 #include <string>
 #include <system_error>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -149,6 +156,36 @@ void print_config_error(const Diagnostic& d) {
     fmt::print(stderr, "{}\n", mxsteer::io::format_config_error(d));
 }
 
+// Loading and linting a big zone makes hundreds of MB of small allocations, and every 4 KiB
+// page of them faults on first use (costly on a virtual machine: a third of the run on a
+// 1M-record zone). For inputs of 8 MiB and more, the main heap is grown once by eight times
+// the input with transparent huge pages advised for it, and blocks up to 32 MiB come from
+// it; the zone's own large arrays advise themselves (huge_pages.hpp). Only a hint: where it
+// fails, allocation goes on as before.
+void prepare_heap(const std::vector<std::string>& files) {
+    std::uintmax_t bytes = 0;
+    for (const auto& file : files) {
+        std::error_code ec;
+        const auto size = std::filesystem::file_size(file, ec);
+        bytes += ec ? 0 : size;
+    }
+    if (bytes < (std::uintmax_t{8} << 20)) {
+        return;
+    }
+    const auto pad = static_cast<int>(std::min(bytes * 8, std::uintmax_t{1} << 30));
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, pad);
+    mallopt(M_TOP_PAD, pad);
+    // A block bigger than the heap's free top makes it grow by the block and the pad.
+    void* probe = std::malloc(std::size_t{1} << 20);
+    const auto* first = static_cast<const char*>(probe);
+    const auto* top = static_cast<const char*>(::sbrk(0));
+    if (probe != nullptr && first < top && top - first <= pad + (std::ptrdiff_t{4} << 20)) {
+        advise_huge_pages(first, static_cast<std::size_t>(top - first));
+    }
+    std::free(probe);
+}
+
 int run(const Options& o) {
     LintConfig config;
     std::optional<SteeringInput> steering;
@@ -232,6 +269,13 @@ int run(const Options& o) {
         ++report.files;
     };
 
+    {
+        std::vector<std::string> paths;
+        for (const auto& input : inputs) {
+            paths.push_back(input.path);
+        }
+        prepare_heap(paths);
+    }
     for (const auto& input : inputs) {
         const std::string& path = input.path;
         std::string text;

@@ -182,6 +182,29 @@ list_rules)
         grep -q "^$id " "$work/out" || fail "--list-rules lacks $id"
     done
     ;;
+big_zone)
+    # 80,000 mail domains (8.6 MB, 240,003 records): past the size at which mxlint grows its
+    # heap with huge pages and runs the rule groups on two threads. Each domain has one MX to
+    # an IP literal (mx-target-is-ip, found on the calling thread) and one SPF record with a
+    # bad ip4 prefix (spf-syntax-error, found on the second thread): every one is reported.
+    awk 'BEGIN {
+        print "$TTL 3600"
+        print "@ SOA ns1 hostmaster 1 7200 3600 1209600 300"
+        print "@ NS ns1"
+        print "ns1 A 192.0.2.53"
+        for (i = 0; i < 80000; i++) {
+            printf "mail-domain-%06d MX 10 192.0.2.%d.\n", i, i % 250 + 1
+            printf "mail-domain-%06d TXT \"v=spf1 ip4:192.0.2.1/33 -all\"\n", i
+            printf "www.mail-domain-%06d A 192.0.2.80\n", i
+        }
+    }' >"$work/big.example.com.zone"
+    (($(stat -c %s "$work/big.example.com.zone") >= 8 * 1024 * 1024)) || fail "the zone is too small"
+    expect 1 "$mxlint" --format json "$work/big.example.com.zone"
+    [[ $(grep -o '"rule": *"mx-target-is-ip"' "$work/out" | wc -l) -eq 80000 ]] ||
+        fail "expected 80000 mx-target-is-ip findings, got $(grep -o '"rule": *"mx-target-is-ip"' "$work/out" | wc -l)"
+    [[ $(grep -o '"rule": *"spf-syntax-error"' "$work/out" | wc -l) -eq 80000 ]] ||
+        fail "expected 80000 spf-syntax-error findings, got $(grep -o '"rule": *"spf-syntax-error"' "$work/out" | wc -l)"
+    ;;
 huge_line)
     # A 100 MB line: a clear parse error at its line, the next record still read, no crash.
     {
