@@ -1,12 +1,13 @@
 // mxlint: lint zone files for what breaks mail. Exit 0 = no errors, 1 = errors, 2 = usage or I/O.
 // SPDX-License-Identifier: MIT
 #include "config.hpp"
-#include "core/huge_pages.hpp"
 #include "core/lint.hpp"
 #include "core/name.hpp"
 #include "core/rule_table.hpp"
+#include "huge_pages.hpp"
 #include "io/config_toml.hpp"
 #include "report.hpp"
+#include "rules_runner.hpp"
 #include "steering.hpp"
 #include "zone_loader.hpp"
 
@@ -259,7 +260,7 @@ int run(const Options& o) {
                 return;
             }
         }
-        std::vector<Diagnostic> found = run_rules(loaded.zone, options);
+        std::vector<Diagnostic> found = run_rules_threaded(loaded.zone, options);
         found.insert(found.end(), std::make_move_iterator(loaded.diagnostics.begin()),
                      std::make_move_iterator(loaded.diagnostics.end()));
         found = apply_settings(std::move(found), config.settings_for(path), loaded.suppressions);

@@ -4,10 +4,10 @@
 // SPDX-License-Identifier: MIT
 #include "zone_loader.hpp"
 
-#include "core/huge_pages.hpp"
 #include "core/name.hpp"
 #include "core/rule_table.hpp"
 #include "core/text.hpp"
+#include "huge_pages.hpp"
 
 #include <fmt/format.h>
 // libzscanner's headers have no C++ linkage guards.
@@ -224,6 +224,7 @@ public:
     // octets per distinct name; the estimates err towards records (untouched capacity costs no
     // memory) and away from names (the name index is zeroed when allocated).
     void reserve_for_text(std::size_t size) {
+        result_.zone.set_memory_advice(&advise_huge_pages);
         result_.zone.reserve(size / 32 + 16, size / 4 * 3 + 256, size / 96 + 16);
     }
     LoadResult finish() {

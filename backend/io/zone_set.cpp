@@ -6,6 +6,7 @@
 #include "core/name.hpp"
 #include "log.hpp"
 #include "mmdb.hpp"
+#include "rules_runner.hpp"
 #include "steer_toml.hpp"
 #include "zone_loader.hpp"
 #include "zone_render.hpp"
@@ -113,7 +114,7 @@ ZoneSetResult load_zone_set(const std::vector<core::ZoneSource>& sources,
                 continue;
             }
             auto loaded = lint::load_zone_file(path, text, *origin);
-            auto findings = lint::run_rules(loaded.zone, {});
+            auto findings = lint::run_rules_threaded(loaded.zone, {});
             findings.insert(findings.end(), loaded.diagnostics.begin(), loaded.diagnostics.end());
             findings = lint::apply_settings(std::move(findings), {}, loaded.suppressions);
             lint::sort_findings(findings);

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,16 @@ struct Suppression {
 // Per-rule setting: nullopt = off, else the severity to report with.
 using RuleSettings = std::map<std::string, std::optional<Severity>, std::less<>>;
 
-// All rule groups over one zone; findings sorted by file, line, column.
+// All rule groups over one zone, one after the other; findings sorted by file, line, column.
+// (rules_runner.hpp runs the groups of a big zone on two threads, with the same result.)
 [[nodiscard]] std::vector<Diagnostic> run_rules(const Zone& zone, const LintOptions& options);
+
+// The rule groups, in the order run_rules() runs them. Each only reads the zone.
+using RuleGroup = std::vector<Diagnostic> (*)(const Zone&, const LintOptions&);
+[[nodiscard]] std::span<const RuleGroup> rule_groups();
+// The findings of every group, given in rule_groups() order, joined and sorted as run_rules()
+// returns them.
+[[nodiscard]] std::vector<Diagnostic> join_findings(std::vector<std::vector<Diagnostic>> per_group);
 
 // Applies settings (severity overrides, rules turned off) and inline suppressions.
 [[nodiscard]] std::vector<Diagnostic> apply_settings(std::vector<Diagnostic> findings,

@@ -2,7 +2,6 @@
 // SPDX-License-Identifier: MIT
 #include "zone.hpp"
 
-#include "huge_pages.hpp"
 #include "name.hpp"
 
 #include <algorithm>
@@ -30,10 +29,10 @@ Zone::Zone(std::string origin) : origin_(std::move(origin)) {
 }
 
 void Zone::reserve(std::size_t records, std::size_t rdata_bytes, std::size_t names) {
-    reserve_huge(records_, records);
-    reserve_huge(rdata_, rdata_bytes);
-    reserve_huge(name_begin_, names + 1);
-    reserve_huge(name_text_, names * 32);
+    reserve_advised(records_, records);
+    reserve_advised(rdata_, rdata_bytes);
+    reserve_advised(name_begin_, names + 1);
+    reserve_advised(name_text_, names * 32);
     grow_slots(names);
 }
 
@@ -47,7 +46,7 @@ void Zone::grow_slots(std::size_t names) {
         return;
     }
     std::vector<std::uint64_t> fresh;
-    reserve_huge(fresh, size);
+    reserve_advised(fresh, size);
     fresh.assign(size, 0);
     slots_.swap(fresh);
     const std::size_t mask = size - 1;
@@ -153,7 +152,7 @@ void Zone::finish() {
     }
 
     // Record indices grouped by name id, in zone order within a name: a counting sort.
-    reserve_huge(index_, name_count());
+    reserve_advised(index_, name_count());
     index_.assign(name_count(), NameIndex{});
     for (const auto& record : records_) {
         ++index_[record.name].count;
@@ -163,7 +162,7 @@ void Zone::finish() {
         entry.first = first;
         first += entry.count;
     }
-    reserve_huge(order_, records_.size());
+    reserve_advised(order_, records_.size());
     order_.resize(records_.size());
     {
         std::vector<std::uint32_t> next(index_.size());

@@ -36,6 +36,11 @@ public:
     // Sizes the containers for about `records` records holding `rdata_bytes` octets of rdata
     // under `names` distinct names: an estimate, not a limit.
     void reserve(std::size_t records, std::size_t rdata_bytes, std::size_t names);
+    // Called with each large array the zone reserves, before it is first written: the loader
+    // passes advise_huge_pages (huge_pages.hpp), since this class makes no system calls. None
+    // by default.
+    using MemoryAdvice = void (*)(const void* data, std::size_t bytes);
+    void set_memory_advice(MemoryAdvice advice) { advice_ = advice; }
     std::uint16_t add_file(std::string path);
     // `owner` must be canonical (lowercase, absolute). Returns the record index.
     std::uint32_t add(std::string_view owner, std::uint16_t type, std::uint32_t ttl, Rdata rdata,
@@ -126,6 +131,16 @@ private:
     bool dnssec_intent_ = false;
     bool has_wildcards_ = false; // some name's first label is "*"
     bool finished_ = false;
+    MemoryAdvice advice_ = nullptr;
+
+    // Reserves `n` elements of `v` and passes them to advice_.
+    template <class Container>
+    void reserve_advised(Container& v, std::size_t n) {
+        v.reserve(n);
+        if (advice_ != nullptr) {
+            advice_(v.data(), v.capacity() * sizeof(typename Container::value_type));
+        }
+    }
 };
 
 } // namespace mxsteer::lint

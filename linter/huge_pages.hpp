@@ -1,4 +1,4 @@
-// Transparent huge pages for the few large arrays of a big zone.
+// Transparent huge pages for the few large arrays of a big zone (Zone::set_memory_advice).
 // SPDX-License-Identifier: MIT
 #pragma once
 
