@@ -95,30 +95,17 @@ DaneState dane_state(const Zone& zone, const std::string& exchange) {
 
 std::vector<Diagnostic> check_tlsa(const Zone& zone, const LintOptions& options) {
     std::vector<Diagnostic> out;
-    // Every exchange of the zone, built when the first SMTP TLSA record needs it: most zones
-    // have no TLSA records and many MX records.
-    std::vector<MxTarget> exchanges;
-    std::unordered_set<std::string_view> exchange_set;
-    bool have_exchanges = false;
-    auto is_exchange = [&](std::string_view host) {
-        if (!have_exchanges) {
-            exchanges = mx_targets(zone);
-            for (const auto& target : exchanges) {
-                exchange_set.insert(target.exchange);
-            }
-            // RULES.md "Steering": pool members are exchanges that clients can be given.
-            for (const auto& entry : options.steered) {
-                for (const auto& member : entry.second) {
-                    exchange_set.insert(member.exchange);
-                }
-            }
-            have_exchanges = true;
-        }
-        return exchange_set.contains(host);
+    // SMTP TLSA records whose host must be an exchange (tlsa-orphan), judged after one pass
+    // over the MX records has seen which of these hosts are: most zones have few TLSA records
+    // and many MX records.
+    struct SmtpTlsa {
+        const Record* record;
+        std::string_view owner;
+        std::string_view host;
     };
+    std::vector<SmtpTlsa> smtp_tlsa;
 
     const Record* first_tlsa = nullptr;
-    std::unordered_set<std::string_view> orphans_seen;
     for (const auto& record : zone.records()) {
         if (record.type != rrtype::tlsa) {
             continue;
@@ -193,14 +180,7 @@ std::vector<Diagnostic> check_tlsa(const Zone& zone, const LintOptions& options)
                             "usages 0 and 1 as unusable; use 2 (DANE-TA) or 3 (DANE-EE)",
                             tlsa->usage, tlsa->usage == 0 ? "PKIX-TA" : "PKIX-EE", quoted(owner))));
         }
-        // RFC 7672 §2.3.3: clients look up TLSA only for the hosts the MX lookup returned.
-        if (!is_exchange(*host) && orphans_seen.insert(owner).second) {
-            out.push_back(make_finding(
-                "tlsa-orphan", zone, record,
-                fmt::format("cannot use TLSA at {}: {} is not an MX exchange of this zone, so "
-                            "no SMTP client looks it up",
-                            quoted(owner), quoted(*host))));
-        }
+        smtp_tlsa.push_back({&record, owner, *host});
     }
 
     // RFC 7672 §2.2: TLSA records are only usable when their RRset validates as secure.
@@ -225,14 +205,21 @@ std::vector<Diagnostic> check_tlsa(const Zone& zone, const LintOptions& options)
         }
         return it->second;
     };
-    // Without wildcards, the lookup of _25._tcp.X finds anything (TLSA, an alias, a cut) only
-    // if _25._tcp.X or _tcp.X is one of the zone's names (a cut there is an NS owner): every
-    // other in-zone exchange is bare. A domain none of whose exchanges is such an X has nothing
-    // protected and so no finding: one pass over the MX records marks the domains worth
-    // judging, before any per-domain look-up.
-    std::vector<char> candidate; // by name index; empty: judge every domain
+    // One pass over the MX records (and the steered pool members, RULES.md "Steering": they
+    // are exchanges clients can be given) answers two questions:
+    // - tlsa-orphan (RFC 7672 §2.3.3: clients look up TLSA only for the hosts the MX lookup
+    //   returned): which hosts of SMTP TLSA records are exchanges;
+    // - dane-partial-mx-coverage: which domains can have a protected exchange. Without
+    //   wildcards, the lookup of _25._tcp.X finds anything (TLSA, an alias, a cut) only if
+    //   _25._tcp.X or _tcp.X is one of the zone's names (a cut there is an NS owner): every
+    //   other in-zone exchange is bare, and a domain with no exchange but bare ones has
+    //   nothing protected and so no finding. Only the marked domains are judged below.
+    std::unordered_set<std::string_view> wanted; // hosts of SMTP TLSA records
+    for (const auto& t : smtp_tlsa) {
+        wanted.insert(t.host);
+    }
+    std::unordered_set<std::string_view> hosts; // views into the zone's names
     if (!zone.has_wildcards()) {
-        std::unordered_set<std::string_view> hosts; // views into the zone's names
         for (std::uint32_t id = 0; id < zone.name_count(); ++id) {
             const std::string_view name = zone.name(id);
             if (name.starts_with(smtp_prefix)) {
@@ -241,26 +228,49 @@ std::vector<Diagnostic> check_tlsa(const Zone& zone, const LintOptions& options)
                 hosts.insert(name.substr(tcp_prefix.size()));
             }
         }
-        if (hosts.empty()) {
-            return out; // no exchange can be protected, so none is left bare beside one
-        }
+    }
+    const bool judge_coverage = zone.has_wildcards() || !hosts.empty();
+    std::vector<char> candidate; // by name index; empty: judge every domain
+    if (!zone.has_wildcards() && judge_coverage) {
         candidate.assign(zone.name_count(), 0);
+    }
+    std::unordered_set<std::string_view> exchanges_seen; // of `wanted`
+    auto see = [&](std::string_view exchange, std::optional<std::uint32_t> domain) {
+        if (const auto it = wanted.find(exchange); it != wanted.end()) {
+            exchanges_seen.insert(*it);
+        }
+        if (domain && !candidate.empty() && hosts.contains(exchange)) {
+            candidate[*domain] = 1;
+        }
+    };
+    if (!wanted.empty() || !candidate.empty()) {
         for (const auto& record : zone.records()) {
-            if (record.type != rrtype::mx || candidate[record.name] != 0) {
+            if (record.type != rrtype::mx) {
                 continue;
             }
-            if (const auto mx = decode_mx(zone.rdata(record)); mx && hosts.contains(mx->exchange)) {
-                candidate[record.name] = 1;
+            if (const auto mx = decode_mx(zone.rdata(record))) {
+                see(mx->exchange, record.name);
             }
         }
         for (const auto& [owner, members] : options.steered) {
             const auto id = zone.name_id(owner);
-            if (id && std::any_of(members.begin(), members.end(), [&](const SteeredExchange& m) {
-                    return hosts.contains(m.exchange);
-                })) {
-                candidate[*id] = 1;
+            for (const auto& member : members) {
+                see(member.exchange, id);
             }
         }
+    }
+    std::unordered_set<std::string_view> orphans_seen;
+    for (const auto& t : smtp_tlsa) {
+        if (!exchanges_seen.contains(t.host) && orphans_seen.insert(t.owner).second) {
+            out.push_back(make_finding(
+                "tlsa-orphan", zone, *t.record,
+                fmt::format("cannot use TLSA at {}: {} is not an MX exchange of this zone, so "
+                            "no SMTP client looks it up",
+                            quoted(t.owner), quoted(t.host))));
+        }
+    }
+    if (!judge_coverage) {
+        return out; // no exchange can be protected, so none is left bare beside one
     }
     for (const auto& domain : mail_domains(zone)) {
         if (!candidate.empty() && candidate[domain.first_mx->name] == 0) {
