@@ -202,6 +202,20 @@ TEST_CASE("spf: strings of one record are joined without a separator (RFC 7208 s
         // The record is already reported; spf-missing would repeat it.
         CHECK(test::only(all, "spf-missing").empty());
     }
+    SUBCASE("a split inside the version tag still makes an SPF record") {
+        // Joined: "v=spf1 +all", in any case of the tag.
+        for (const std::string text :
+             {"\"v=sp\" \"f1 +all\"", "\"V\" \"=S\" \"Pf1 +all\"", "\"\" \"v=spf1 +all\""}) {
+            CAPTURE(text);
+            const auto found = run("@ IN TXT " + text + "\n", "spf-pass-all");
+            REQUIRE(found.size() == 1);
+            CHECK(found[0].line == 5);
+        }
+        // ... and a split tag followed by no space is the near miss.
+        const auto found = run("@ IN TXT \"v=s\" \"pf1mx\"\n", "spf-syntax-error");
+        REQUIRE(found.size() == 1);
+        CHECK(contains(found[0].message, "followed by a space"));
+    }
     SUBCASE("a multi-line record split across parentheses is reported at its first line") {
         const auto found = run("@ IN TXT ( \"v=spf1 mx\"\n"
                                "           \" ip4:192.0.2.0/24\"\n"
