@@ -13,7 +13,7 @@ namespace mxsteer::lint {
 // THP mode is "madvise"): a 1M-record zone then loads with a few hundred page faults instead of
 // tens of thousands, and its name index misses the TLB far less. Call it before the memory is
 // first written. Only a hint: smaller buffers, kernels without THP and failures change nothing.
-inline void advise_huge_pages(const void* data, std::size_t bytes) {
+inline void advise_huge_pages(void* data, std::size_t bytes) {
     constexpr std::size_t huge_page = std::size_t{2} << 20;
     if (data == nullptr || bytes < huge_page) {
         return;

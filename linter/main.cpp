@@ -179,8 +179,8 @@ void prepare_heap(const std::vector<std::string>& files) {
     mallopt(M_TOP_PAD, pad);
     // A block bigger than the heap's free top makes it grow by the block and the pad.
     void* probe = std::malloc(std::size_t{1} << 20);
-    const auto* first = static_cast<const char*>(probe);
-    const auto* top = static_cast<const char*>(::sbrk(0));
+    auto* first = static_cast<char*>(probe);
+    const auto* top = static_cast<char*>(::sbrk(0));
     if (probe != nullptr && first < top && top - first <= pad + (std::ptrdiff_t{4} << 20)) {
         advise_huge_pages(first, static_cast<std::size_t>(top - first));
     }

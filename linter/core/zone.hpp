@@ -39,7 +39,7 @@ public:
     // Called with each large array the zone reserves, before it is first written: the loader
     // passes advise_huge_pages (huge_pages.hpp), since this class makes no system calls. None
     // by default.
-    using MemoryAdvice = void (*)(const void* data, std::size_t bytes);
+    using MemoryAdvice = void (*)(void* data, std::size_t bytes);
     void set_memory_advice(MemoryAdvice advice) { advice_ = advice; }
     std::uint16_t add_file(std::string path);
     // `owner` must be canonical (lowercase, absolute). Returns the record index.
