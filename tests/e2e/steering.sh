@@ -156,6 +156,62 @@ http_get() {
     python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "$1"
 }
 
+# health_setup EU1 TLS: for the health and postfix steps, the zone (pool eu: EU1 at
+# 127.0.20.1 and mx-eu2 at 127.0.20.2; pool us: mx-us1 at 127.0.21.1, all on $smtp_port) and
+# mxsteer.toml with [health] at fast settings plus the TLS lines TLS.
+health_setup() {
+    local eu1=$1 tls=$2
+    cat >"$E2E_TMP/example.com.zone" <<EOF
+\$ORIGIN example.com.
+\$TTL 300
+@       SOA  ns1 hostmaster 1 7200 3600 1209600 300
+@       NS   ns1
+@       MX   10 mx-us1
+@       MX   20 $eu1
+@       MX   20 mx-eu2
+ns1     A    192.0.2.53
+$eu1 A    127.0.20.1
+mx-eu2  A    127.0.20.2
+mx-us1  A    127.0.21.1
+EOF
+    cat >"$config" <<EOF
+[[zones]]
+file = "$E2E_TMP/example.com.zone"
+[[regions]]
+name = "eu"
+[[regions]]
+name = "us"
+[networks]
+"192.0.2.0/24" = "eu"
+"198.51.100.0/24" = "us"
+[health]
+interval = 1
+spread = 0.2
+fast_interval = 0.5
+rise = 2
+fall = 2
+ok_after = 2
+backoff_base = 0.5
+backoff_max = 2
+backoff_jitter = 0.2
+port = $smtp_port
+$tls
+status_listen = "127.0.0.1:$status_port"
+[[steer]]
+name = "example.com."
+ttl_min = 5
+[[steer.pools]]
+name = "eu"
+exchanges = ["$eu1.example.com.", "mx-eu2.example.com."]
+[[steer.pools]]
+name = "us"
+exchanges = ["mx-us1.example.com."]
+[steer.order]
+eu = ["eu", "us"]
+us = ["us", "eu"]
+EOF
+}
+
 case $step in
 ecs | caches)
     [[ $step == caches ]] && E2E_CACHES=on
@@ -325,55 +381,7 @@ health)
     start_smtp eu1_pid 127.0.20.1
     start_smtp eu2_pid 127.0.20.2
     start_smtp us1_pid 127.0.21.1
-    cat >"$E2E_TMP/example.com.zone" <<EOF
-\$ORIGIN example.com.
-\$TTL 300
-@       SOA  ns1 hostmaster 1 7200 3600 1209600 300
-@       NS   ns1
-@       MX   10 mx-us1
-@       MX   20 mx-eu1
-@       MX   20 mx-eu2
-ns1     A    192.0.2.53
-mx-eu1  A    127.0.20.1
-mx-eu2  A    127.0.20.2
-mx-us1  A    127.0.21.1
-EOF
-    cat >"$config" <<EOF
-[[zones]]
-file = "$E2E_TMP/example.com.zone"
-[[regions]]
-name = "eu"
-[[regions]]
-name = "us"
-[networks]
-"192.0.2.0/24" = "eu"
-"198.51.100.0/24" = "us"
-[health]
-interval = 1
-spread = 0.2
-fast_interval = 0.5
-rise = 2
-fall = 2
-ok_after = 2
-backoff_base = 0.5
-backoff_max = 2
-backoff_jitter = 0.2
-port = $smtp_port
-starttls = "off"
-status_listen = "127.0.0.1:$status_port"
-[[steer]]
-name = "example.com."
-ttl_min = 5
-[[steer.pools]]
-name = "eu"
-exchanges = ["mx-eu1.example.com.", "mx-eu2.example.com."]
-[[steer.pools]]
-name = "us"
-exchanges = ["mx-us1.example.com."]
-[steer.order]
-eu = ["eu", "us"]
-us = ["us", "eu"]
-EOF
+    health_setup mx-eu1 'starttls = "off"'
     start port edns-subnet-processing=yes
     healthy="10 mx-eu1.example.com.,10 mx-eu2.example.com.,20 mx-us1.example.com. scope=24"
     eu1_down="10 mx-eu2.example.com.,20 mx-us1.example.com.,30 mx-eu1.example.com. scope=24"
@@ -430,55 +438,9 @@ postfix)
     E2E_PIDS+=("$POSTFIX_PID")
     start_smtp eu2_pid 127.0.20.2
     start_smtp us1_pid 127.0.21.1
-    cat >"$E2E_TMP/example.com.zone" <<EOF
-\$ORIGIN example.com.
-\$TTL 300
-@       SOA  ns1 hostmaster 1 7200 3600 1209600 300
-@       NS   ns1
-@       MX   10 mx-us1
-@       MX   20 mx1
-@       MX   20 mx-eu2
-ns1     A    192.0.2.53
-mx1     A    127.0.20.1
-mx-eu2  A    127.0.20.2
-mx-us1  A    127.0.21.1
-EOF
-    cat >"$config" <<EOF
-[[zones]]
-file = "$E2E_TMP/example.com.zone"
-[[regions]]
-name = "eu"
-[[regions]]
-name = "us"
-[networks]
-"192.0.2.0/24" = "eu"
-[health]
-interval = 1
-spread = 0.2
-fast_interval = 0.5
-rise = 2
-fall = 2
-ok_after = 2
-backoff_base = 0.5
-backoff_max = 2
-backoff_jitter = 0.2
-port = $smtp_port
-starttls = "opportunistic"
-verify = "pkix"
-ca_file = "$E2E_TMP/certs/ca.pem"
-status_listen = "127.0.0.1:$status_port"
-[[steer]]
-name = "example.com."
-ttl_min = 5
-[[steer.pools]]
-name = "eu"
-exchanges = ["mx1.example.com.", "mx-eu2.example.com."]
-[[steer.pools]]
-name = "us"
-exchanges = ["mx-us1.example.com."]
-[steer.order]
-eu = ["eu", "us"]
-EOF
+    health_setup mx1 "starttls = \"opportunistic\"
+verify = \"pkix\"
+ca_file = \"$E2E_TMP/certs/ca.pem\""
     start port edns-subnet-processing=yes
     healthy="10 mx-eu2.example.com.,10 mx1.example.com.,20 mx-us1.example.com. scope=24"
     postfix_down="10 mx-eu2.example.com.,20 mx-us1.example.com.,30 mx1.example.com. scope=24"
