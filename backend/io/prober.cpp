@@ -236,6 +236,30 @@ awaitable<bool> send(std::shared_ptr<Connection> c, std::string_view line, Milli
     co_return true;
 }
 
+// A reply other than the one the dialogue needs, as a failure with its code and text.
+Failure unexpected(const core::SmtpReply& reply) {
+    return {ProbeError::none, reply.code, core::describe(reply)};
+}
+
+// One command and its reply within the armed phase `timeout`: the reply when its code is
+// `expected`, else nullopt with why in `failure` (a write or read error, or the unexpected
+// reply itself).
+awaitable<std::optional<core::SmtpReply>> command(std::shared_ptr<Connection> c,
+                                                  std::string_view line, Millis timeout,
+                                                  std::string_view what, int expected,
+                                                  Failure& failure) {
+    arm(c, timeout);
+    if (!co_await send(c, line, timeout, failure)) {
+        co_return std::nullopt;
+    }
+    auto reply = co_await read_reply(c, timeout, what, failure);
+    if (reply && reply->code != expected) {
+        failure = unexpected(*reply);
+        co_return std::nullopt;
+    }
+    co_return reply;
+}
+
 // PKIX: the peer's chain against the context's trust store, and the name against the exchange.
 std::optional<std::string> check_pkix(SSL* ssl, const std::string& host) {
     X509* leaf = SSL_get0_peer_certificate(ssl);
@@ -300,9 +324,6 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
         c->socket.close(ignored);
         return report;
     };
-    auto unexpected = [](const core::SmtpReply& reply) {
-        return Failure{ProbeError::none, reply.code, core::describe(reply)};
-    };
     const auto& t = config.timeouts;
     Failure failure;
 
@@ -353,32 +374,17 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
 
     // EHLO
     const std::string ehlo = fmt::format("EHLO {}\r\n", probe_name);
-    arm(c, t.ehlo);
-    if (!co_await send(c, ehlo, t.ehlo, failure)) {
-        co_return finish(ProbePhase::ehlo, failure);
-    }
-    auto ehlo_reply = co_await read_reply(c, t.ehlo, "EHLO reply", failure);
+    auto ehlo_reply = co_await command(c, ehlo, t.ehlo, "EHLO reply", 250, failure);
     if (!ehlo_reply) {
         co_return finish(ProbePhase::ehlo, failure);
-    }
-    if (ehlo_reply->code != 250) {
-        co_return finish(ProbePhase::ehlo, unexpected(*ehlo_reply));
     }
     const core::EhloCapabilities caps = core::parse_ehlo(*ehlo_reply);
     report.starttls_offered = caps.starttls;
 
     const bool use_tls = config.starttls != core::StartTls::off && caps.starttls;
     if (use_tls) {
-        arm(c, t.starttls);
-        if (!co_await send(c, "STARTTLS\r\n", t.starttls, failure)) {
+        if (!co_await command(c, "STARTTLS\r\n", t.starttls, "STARTTLS reply", 220, failure)) {
             co_return finish(ProbePhase::starttls, failure);
-        }
-        auto go = co_await read_reply(c, t.starttls, "STARTTLS reply", failure);
-        if (!go) {
-            co_return finish(ProbePhase::starttls, failure);
-        }
-        if (go->code != 220) {
-            co_return finish(ProbePhase::starttls, unexpected(*go));
         }
         // Plain text sent after the 220 would be read as if it came over TLS (CVE-2011-0411).
         c->buffer.clear();
@@ -446,16 +452,8 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
         }
 
         // EHLO again: RFC 3207 §4.2 discards what was learnt before TLS.
-        arm(c, t.ehlo);
-        if (!co_await send(c, ehlo, t.ehlo, failure)) {
+        if (!co_await command(c, ehlo, t.ehlo, "EHLO reply", 250, failure)) {
             co_return finish(ProbePhase::ehlo, failure);
-        }
-        auto again = co_await read_reply(c, t.ehlo, "EHLO reply", failure);
-        if (!again) {
-            co_return finish(ProbePhase::ehlo, failure);
-        }
-        if (again->code != 250) {
-            co_return finish(ProbePhase::ehlo, unexpected(*again));
         }
         // A TLS 1.3 server sends its tickets after the handshake; they have been read with the
         // EHLO reply. The session to offer next: the newest, checked when `offer`'s was.
