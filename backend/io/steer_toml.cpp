@@ -632,12 +632,14 @@ bool parse_steering_key(std::string_view key, const toml::node& value,
 
 namespace {
 
-// The words of one line (up to '#'), each with its 1-based column.
-std::vector<std::pair<std::string_view, std::uint32_t>> words_of(std::string_view line) {
+using Word = std::pair<std::string_view, std::uint32_t>; // text, 1-based column
+
+// The words of one line (up to '#').
+std::vector<Word> words_of(std::string_view line) {
     if (const auto hash = line.find('#'); hash != std::string_view::npos) {
         line = line.substr(0, hash);
     }
-    std::vector<std::pair<std::string_view, std::uint32_t>> words;
+    std::vector<Word> words;
     std::size_t i = 0;
     while (i < line.size()) {
         while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) {
@@ -687,11 +689,17 @@ Result read_lines_file(const std::string& path, std::string_view what, Parse par
 
 } // namespace
 
-NetworksFile parse_networks(std::string_view text, const std::string& path) {
-    NetworksFile result;
+namespace {
+
+// The lines of a networks or overrides file: blank and comment-only lines are skipped, a line
+// of other than two words is an error naming `shape`, and `take(line, first, second, fail)`
+// gets the rest; `fail(column, message)` reports at that line.
+template <class Take>
+void two_word_lines(std::string_view text, const std::string& path, std::string_view shape,
+                    std::vector<lint::Diagnostic>& errors, Take take) {
     std::uint32_t line_number = 0;
     auto fail = [&](std::uint32_t column, std::string message) {
-        result.errors.push_back(lint::Diagnostic{
+        errors.push_back(lint::Diagnostic{
             "config", lint::Severity::error, path, line_number, column, {}, std::move(message)});
     };
     while (!text.empty()) {
@@ -704,59 +712,53 @@ NetworksFile parse_networks(std::string_view text, const std::string& path) {
         }
         if (words.size() != 2) {
             fail(words.front().second,
-                 fmt::format("expected \"CIDR REGION\" (two words), got {} words", words.size()));
+                 fmt::format("expected \"{}\" (two words), got {} words", shape, words.size()));
             continue;
         }
-        auto prefix = core::parse_prefix(words[0].first);
-        if (!prefix) {
-            fail(words[0].second, fmt::format("expected a CIDR block like 192.0.2.0/24 (host "
-                                              "bits zero), got {}",
-                                              lint::quoted(words[0].first)));
-            continue;
-        }
-        result.networks.push_back({*prefix, std::string{words[1].first}, path,
-                                   core::SourcePosition{line_number, words[1].second}});
+        take(line_number, words[0], words[1], fail);
     }
+}
+
+} // namespace
+
+NetworksFile parse_networks(std::string_view text, const std::string& path) {
+    NetworksFile result;
+    two_word_lines(text, path, "CIDR REGION", result.errors,
+                   [&](std::uint32_t line, const Word& cidr, const Word& region, auto& fail) {
+                       auto prefix = core::parse_prefix(cidr.first);
+                       if (!prefix) {
+                           fail(cidr.second, fmt::format("expected a CIDR block like "
+                                                         "192.0.2.0/24 (host bits zero), got {}",
+                                                         lint::quoted(cidr.first)));
+                           return;
+                       }
+                       result.networks.push_back({*prefix, std::string{region.first}, path,
+                                                  core::SourcePosition{line, region.second}});
+                   });
     return result;
 }
 
 OverridesFile parse_overrides(std::string_view text, const std::string& path) {
     OverridesFile result;
-    std::uint32_t line_number = 0;
-    auto fail = [&](std::uint32_t column, std::string message) {
-        result.errors.push_back(lint::Diagnostic{
-            "config", lint::Severity::error, path, line_number, column, {}, std::move(message)});
-    };
-    while (!text.empty()) {
-        ++line_number;
-        const auto end = text.find('\n');
-        const auto words = words_of(text.substr(0, end));
-        text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
-        if (words.empty()) {
-            continue;
-        }
-        if (words.size() != 2) {
-            fail(words.front().second, fmt::format("expected \"drain|force-up|force-down "
-                                                   "EXCHANGE\" (two words), got {} words",
-                                                   words.size()));
-            continue;
-        }
-        const auto value = core::parse_override(words[0].first);
-        if (!value) {
-            fail(words[0].second, fmt::format("expected drain, force-up or force-down, got {}",
-                                              lint::quoted(words[0].first)));
-            continue;
-        }
-        auto name = lint::canonical_name(words[1].first);
-        if (!name) {
-            fail(words[1].second, fmt::format("expected an exchange name like "
-                                              "mx1.example.com., got {}",
-                                              lint::quoted(words[1].first)));
-            continue;
-        }
-        result.overrides.push_back(
-            {*name, *value, path, core::SourcePosition{line_number, words[1].second}});
-    }
+    two_word_lines(text, path, "drain|force-up|force-down EXCHANGE", result.errors,
+                   [&](std::uint32_t line, const Word& what, const Word& exchange, auto& fail) {
+                       const auto value = core::parse_override(what.first);
+                       if (!value) {
+                           fail(what.second,
+                                fmt::format("expected drain, force-up or force-down, got {}",
+                                            lint::quoted(what.first)));
+                           return;
+                       }
+                       auto name = lint::canonical_name(exchange.first);
+                       if (!name) {
+                           fail(exchange.second, fmt::format("expected an exchange name like "
+                                                             "mx1.example.com., got {}",
+                                                             lint::quoted(exchange.first)));
+                           return;
+                       }
+                       result.overrides.push_back(
+                           {*name, *value, path, core::SourcePosition{line, exchange.second}});
+                   });
     return result;
 }
 
