@@ -46,83 +46,9 @@ run=$work/run
 data=$run/data
 mxsteerd=$build_dir/backend/mxsteerd
 
-PIDS=()
-say() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-load1() { cut -d' ' -f1 /proc/loadavg; }
-alive() {
-    local stat
-    kill -0 "$1" 2>/dev/null || return 1
-    stat=$(cat /proc/"$1"/stat 2>/dev/null) || return 1
-    stat=${stat##*) }
-    [[ ${stat:0:1} != Z ]]
-}
-kill_wait() {
-    local n
-    kill -TERM "$1" 2>/dev/null || return 0
-    for ((n = 0; n < 50; n++)); do
-        alive "$1" || return 0
-        sleep 0.1
-    done
-    say "process $1 ignored TERM, killing it"
-    kill -KILL "$1" 2>/dev/null || true
-}
-cleanup() {
-    local rc=$? i
-    trap - EXIT INT TERM
-    set +e
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-        kill_wait "${PIDS[i]}"
-        wait "${PIDS[i]}" 2>/dev/null
-    done
-    ((rc == 0)) || say "failed (exit $rc); logs in $run"
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=bench/proc.sh
+source "$here/../proc.sh"
 
-# spawn PIDVAR CPU LOG CMD...: CMD on CPU in the background (TERM if this shell dies).
-spawn() {
-    local var=$1 cpu=$2 log=$3
-    shift 3
-    setpriv --pdeathsig TERM -- taskset -c "$cpu" "$@" >"$log" 2>&1 </dev/null &
-    PIDS+=("$!")
-    printf -v "$var" '%s' "$!"
-}
-stop() {
-    local pid=$1 i kept=()
-    for i in "${PIDS[@]}"; do
-        [[ $i == "$pid" ]] || kept+=("$i")
-    done
-    PIDS=("${kept[@]}")
-    kill_wait "$pid"
-    wait "$pid" 2>/dev/null || true
-}
-port_in_use() {
-    local hex
-    hex=$(printf '%04X' "$1")
-    awk -v hex="$hex" 'FNR > 1 { split($2, a, ":"); if (a[2] == hex) found = 1 }
-        END { exit !found }' /proc/net/tcp /proc/net/udp /proc/net/tcp6 /proc/net/udp6 2>/dev/null
-}
-next_port=$((20000 + ($$ * 11) % 20000))
-pick_port() {
-    local tries
-    for ((tries = 0; tries < 500; tries++)); do
-        next_port=$((next_port + 1))
-        ((next_port < 45000)) || next_port=20000
-        port_in_use "$next_port" || {
-            printf -v "$1" '%s' "$next_port"
-            return 0
-        }
-    done
-    die "no free port on 127.0.0.1"
-}
-unix_listening() {
-    [[ -S $1 ]] && awk -v path="$1" '$4 == "00010000" && $NF == path { found = 1 }
-        END { exit !found }' /proc/net/unix
-}
 wait_socket() { # wait_socket PID SOCK LOG
     local n
     for ((n = 0; n < 3000; n++)); do
