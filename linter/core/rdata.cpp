@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -84,6 +85,24 @@ std::string joined_text(Rdata rdata) {
         pos += 1 + len;
     }
     return out;
+}
+
+JoinedPrefix joined_prefix(Rdata rdata, std::span<char> buffer) {
+    std::size_t used = 0;
+    std::size_t total = 0;
+    std::size_t pos = 0;
+    while (pos < rdata.size()) {
+        const std::size_t len = rdata[pos];
+        if (pos + 1 + len > rdata.size()) {
+            return {};
+        }
+        const std::size_t take = std::min(len, buffer.size() - used);
+        std::copy_n(rdata.data() + pos + 1, take, buffer.data() + used);
+        used += take;
+        total += len;
+        pos += 1 + len;
+    }
+    return JoinedPrefix{std::string_view{buffer.data(), used}, used == total};
 }
 
 std::optional<TlsaRdata> decode_tlsa(Rdata rdata) {

@@ -51,6 +51,16 @@ struct MxRdata {
 // The strings of a TXT/SPF record concatenated without separators (RFC 7208 §3.3).
 [[nodiscard]] std::string joined_text(Rdata rdata);
 
+// The start of joined_text(rdata): its first `buffer.size()` octets at most, copied into
+// `buffer`, so that a rule can tell which records it wants without building every record's
+// text. `complete` when the view is the whole text. Malformed rdata gives "", complete, as
+// joined_text() does.
+struct JoinedPrefix {
+    std::string_view text;
+    bool complete = true;
+};
+[[nodiscard]] JoinedPrefix joined_prefix(Rdata rdata, std::span<char> buffer);
+
 struct TlsaRdata {
     std::uint8_t usage = 0;
     std::uint8_t selector = 0;

@@ -8,10 +8,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
-#include <map>
+#include <cstdint>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -160,13 +160,14 @@ std::vector<std::string> check_record(std::string_view text, std::string_view ow
         problem("tag 'p' must directly follow 'v=DMARC1'");
     }
 
-    std::set<std::string, std::less<>> seen;
+    std::vector<std::string_view> seen; // a handful of tags: a set would allocate per tag
     for (std::size_t i = 1; i < tags.size(); ++i) {
         const auto& [name, value] = tags[i];
-        if (!seen.insert(name).second) {
+        if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
             problem(fmt::format("tag '{}' appears more than once", name));
             continue;
         }
+        seen.emplace_back(name);
         if (name == "v") {
             problem("tag 'v' appears more than once");
         } else if (name == "p" || name == "sp") {
@@ -229,6 +230,37 @@ bool has_misplaced_version(std::string_view text) {
                        [](std::string_view part) { return starts_as_dmarc(trim_wsp(part)); });
 }
 
+// Whether a text that begins with `prefix` can start as DMARC: starts_as_dmarc() of the whole
+// text when the prefix is complete; otherwise false only when the prefix already rules it out.
+bool may_start_as_dmarc(const JoinedPrefix& prefix) {
+    if (prefix.complete) {
+        return starts_as_dmarc(prefix.text);
+    }
+    std::string_view text = prefix.text;
+    if (text.empty()) {
+        return true;
+    }
+    if (text.front() != 'v' && text.front() != 'V') {
+        return false;
+    }
+    auto skip_wsp = [&text] {
+        while (!text.empty() && is_wsp(text.front())) {
+            text.remove_prefix(1);
+        }
+    };
+    text.remove_prefix(1);
+    skip_wsp();
+    if (text.empty()) {
+        return true;
+    }
+    if (text.front() != '=') {
+        return false;
+    }
+    text.remove_prefix(1);
+    skip_wsp();
+    return text.size() < 6 || iequals(text.substr(0, 6), "dmarc1");
+}
+
 // <domain>._report._dmarc.<receiver> holds "v=DMARC1" to authorise external report
 // destinations (RFC 7489 §7.1); it is not a policy record.
 bool is_report_authorisation(std::string_view owner) {
@@ -246,19 +278,34 @@ bool is_report_authorisation(std::string_view owner) {
 std::vector<Diagnostic> check_dmarc(const Zone& zone, const LintOptions& /*options*/) {
     std::vector<Diagnostic> out;
 
-    // DMARC records per _dmarc owner, in zone order. Data below a zone cut is not served by
+    // By name index: whether the name's first label is _dmarc. One pass over the names in
+    // index order, rather than reading each TXT record's owner where it lies.
+    std::vector<bool> dmarc_owner(zone.name_count(), false);
+    for (std::uint32_t id = 0; id < zone.name_count(); ++id) {
+        const auto name = zone.name(id);
+        dmarc_owner[id] = name.starts_with("_dmarc") && first_label(name) == "_dmarc";
+    }
+
+    // DMARC records at _dmarc owners, in zone order. Data below a zone cut is not served by
     // this zone (RFC 1034 §4.2.1).
-    std::map<std::string, std::vector<std::pair<const Record*, std::string>>, std::less<>> policies;
+    std::vector<const Record*> policies;
     for (const auto& record : zone.records()) {
         if (record.type != rrtype::txt) {
             continue;
         }
-        const auto owner = zone.owner(record);
+        const bool at_dmarc = dmarc_owner[record.name];
+        if (!at_dmarc) {
+            // Elsewhere only a record that starts as DMARC can be misplaced.
+            std::array<char, 32> buffer{};
+            if (!may_start_as_dmarc(joined_prefix(zone.rdata(record), buffer))) {
+                continue;
+            }
+        }
         if (zone.below_cut(record)) {
             continue;
         }
+        const auto owner = zone.owner(record);
         std::string text = joined_text(zone.rdata(record));
-        const bool at_dmarc = first_label(owner) == "_dmarc";
         if (!starts_as_dmarc(text)) {
             if (at_dmarc && has_misplaced_version(text)) {
                 // RFC 7489 §6.6.3: records not starting with v=DMARC1 are discarded.
@@ -282,33 +329,46 @@ std::vector<Diagnostic> check_dmarc(const Zone& zone, const LintOptions& /*optio
             continue;
         }
         if (at_dmarc) {
-            policies[std::string{owner}].emplace_back(&record, std::move(text));
+            policies.push_back(&record);
         }
     }
 
-    for (const auto& [owner, records] : policies) {
-        for (std::size_t i = 0; i < records.size(); ++i) {
-            const auto& [record, text] = records[i];
-            if (i > 0) {
+    // Per owner, in zone order: grouped by name index.
+    std::stable_sort(policies.begin(), policies.end(),
+                     [](const Record* a, const Record* b) { return a->name < b->name; });
+    std::vector<bool> has_policy_record(zone.name_count(), false);
+    for (std::size_t first = 0; first < policies.size();) {
+        const std::uint32_t id = policies[first]->name;
+        std::size_t end = first;
+        while (end < policies.size() && policies[end]->name == id) {
+            ++end;
+        }
+        has_policy_record[id] = true;
+        const auto owner = zone.name(id);
+        for (std::size_t i = first; i < end; ++i) {
+            const Record& record = *policies[i];
+            if (i > first) {
                 // RFC 7489 §6.6.3: more than one DMARC record means no policy at all.
                 out.push_back(make_finding(
-                    "dmarc-multiple-records", zone, *record,
+                    "dmarc-multiple-records", zone, record,
                     fmt::format("cannot publish {} DMARC records at '{}': receivers ignore "
                                 "all of them unless exactly one exists",
-                                records.size(), owner)));
+                                end - first, owner)));
             }
             // RFC 7489 §6.3, §6.4: the record must follow the tag syntax.
-            for (auto& message : check_record(text, owner)) {
-                out.push_back(make_finding("dmarc-invalid", zone, *record, std::move(message)));
+            for (auto& message : check_record(joined_text(zone.rdata(record)), owner)) {
+                out.push_back(make_finding("dmarc-invalid", zone, record, std::move(message)));
             }
         }
+        first = end;
     }
 
     // RFC 7489 §6.1, §6.6.3: a name that receives mail (non-null MX, RFC 7505) should have a
     // policy at _dmarc.<name>, or at the organisational domain, taken here as the zone apex.
     auto has_policy = [&](const std::string& dmarc_name) {
         // An alias or a delegation hands the policy to data this zone does not hold.
-        return policies.contains(dmarc_name) || zone.has_type(dmarc_name, rrtype::cname) ||
+        const auto id = zone.name_id(dmarc_name);
+        return (id && has_policy_record[*id]) || zone.has_type(dmarc_name, rrtype::cname) ||
                zone.below_cut(dmarc_name);
     };
     const bool apex_policy = has_policy("_dmarc." + zone.origin());

@@ -194,6 +194,19 @@ TEST_CASE("dmarc: a DMARC record outside _dmarc is never queried (RFC 7489 secti
                              "*._report._dmarc IN TXT \"v=DMARC1;\"\n")
                   .empty());
     }
+    SUBCASE("a version tag split over strings or after long blanks is still DMARC") {
+        const std::string blanks(40, ' ');
+        const auto found = run("mail IN TXT \"v\" \"=DM\" \"ARC1; p=reject\"\n"
+                               "www IN TXT \"v" +
+                                   blanks + "=" + blanks + "DMARC1; p=none\"\n" +
+                                   "ftp IN TXT \"v=" + blanks + "DMARCX; p=none\"\n",
+                               "dmarc-wrong-location");
+        REQUIRE(found.size() == 2);
+        CHECK(found[0].line == 5);
+        CHECK(contains(found[0].message, "'_dmarc.mail.example.com.'"));
+        CHECK(found[1].line == 6);
+        CHECK(contains(found[1].message, "'_dmarc.www.example.com.'"));
+    }
     SUBCASE("records under _dmarc and other TXT elsewhere are fine") {
         CHECK(run(dmarc_txt("v=DMARC1; p=none") + "@ IN TXT \"v=spf1 -all\"\n" +
                       "@ IN TXT \"see v=DMARC1 at _dmarc\"\n",
