@@ -32,29 +32,12 @@ bool starts_with_version(std::string_view text) {
 bool is_spf(std::string_view text) {
     return starts_with_version(text) && (text.size() == 6 || text[6] == ' ');
 }
-// Whether TXT rdata, its strings joined, can start with "v=spf1" in any case: the first six
-// octets read across string boundaries, without building the text. False when it cannot, so
-// neither is_spf() nor starts_with_version() would hold for joined_text(); malformed rdata,
-// which joined_text() turns into "", included.
+// Whether TXT rdata, its strings joined, can start with "v=spf1" in any case, read from the
+// first octets without building the text: false when neither is_spf() nor
+// starts_with_version() can hold for joined_text(), malformed rdata included.
 bool may_start_with_version(Rdata rdata) {
-    static constexpr std::string_view version = "v=spf1";
-    std::size_t have = 0;
-    std::size_t pos = 0;
-    while (pos < rdata.size() && have < version.size()) {
-        const std::size_t len = rdata[pos];
-        if (pos + 1 + len > rdata.size()) {
-            return false;
-        }
-        for (std::size_t i = 0; i < len && have < version.size(); ++i, ++have) {
-            const auto c = static_cast<char>(rdata[pos + 1 + i]);
-            const char lower = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-            if (lower != version[have]) {
-                return false;
-            }
-        }
-        pos += 1 + len;
-    }
-    return have == version.size();
+    std::array<char, 6> buffer{};
+    return starts_with_version(joined_prefix(rdata, buffer).text);
 }
 
 enum class TermKind { all, include, a, mx, ptr, ip4, ip6, exists, redirect, exp, modifier };
@@ -673,11 +656,11 @@ std::vector<Diagnostic> check_spf(const Zone& zone, const LintOptions& /*options
         if (record.type != rrtype::txt && record.type != rrtype::spf) {
             continue;
         }
-        if (zone.below_cut(record)) {
-            continue;
-        }
         if (record.type == rrtype::txt && !may_start_with_version(zone.rdata(record))) {
             continue; // not SPF, nor a near miss
+        }
+        if (zone.below_cut(record)) {
+            continue;
         }
         const auto owner = zone.owner(record);
         if (record.type == rrtype::spf) {
