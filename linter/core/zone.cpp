@@ -134,20 +134,33 @@ std::uint32_t Zone::add(std::string_view owner, std::uint16_t type, std::uint32_
 }
 
 void Zone::finish() {
-    // Ancestors of in-zone owners exist as empty non-terminals (RFC 4592 §2.2.2).
+    // Ancestors of in-zone owners exist as empty non-terminals (RFC 4592 §2.2.2). On the way
+    // every in-zone name below the apex learns its parent's index, so that the cut pass below
+    // walks an array instead of hashing each ancestor again.
+    constexpr std::uint32_t no_name = std::numeric_limits<std::uint32_t>::max();
+    std::vector<std::uint32_t> parent(name_count(), no_name);
     for (std::uint32_t i = 0; i < name_count(); ++i) {
+        std::uint32_t cur_id = i;
         std::string_view cur = name(i);
         if (!is_at_or_below(cur, origin_)) {
             continue;
         }
-        while (cur != origin_) {
-            auto parent = parent_name(cur);
-            if (!parent || find(*parent)) {
+        while (cur != origin_ && parent[cur_id] == no_name) {
+            auto above = parent_name(cur);
+            if (!above) {
                 break;
             }
-            // A copy: interning may move the name text that `parent` points into.
-            const std::string owned{*parent};
-            cur = name(intern(owned));
+            if (auto found = find(*above)) {
+                parent[cur_id] = *found;
+                break;
+            }
+            // A copy: interning may move the name text that `above` points into.
+            const std::string owned{*above};
+            const std::uint32_t id = intern(owned);
+            parent.resize(name_count(), no_name);
+            parent[cur_id] = id;
+            cur_id = id;
+            cur = name(id);
         }
     }
 
@@ -191,35 +204,21 @@ void Zone::finish() {
     std::vector<bool> known(name_count(), false);
     std::vector<std::uint32_t> path;
     for (std::uint32_t id = 0; id < name_count(); ++id) {
-        if (known[id]) {
-            continue;
+        if (known[id] || !is_at_or_below(name(id), origin_)) {
+            continue; // outside the zone nothing is below one of its cuts
         }
         path.clear();
         bool below = false;
-        std::string_view cur = name(id);
-        std::uint32_t cur_id = id; // `no_name` while not looked up
-        constexpr std::uint32_t no_name = std::numeric_limits<std::uint32_t>::max();
-        while (is_at_or_below(cur, origin_) && cur != origin_) {
-            if (cur_id == no_name) {
-                cur_id = find(cur).value_or(no_name);
-            }
-            if (cur_id != no_name) {
-                if (known[cur_id]) {
-                    below = index_[cur_id].below_cut;
-                    break;
-                }
-                path.push_back(cur_id);
-                if (index_[cur_id].delegation) {
-                    below = true;
-                    break;
-                }
-            }
-            auto parent = parent_name(cur);
-            if (!parent) {
+        for (std::uint32_t cur = id; cur != no_name; cur = parent[cur]) {
+            if (known[cur]) {
+                below = index_[cur].below_cut;
                 break;
             }
-            cur = *parent;
-            cur_id = no_name;
+            path.push_back(cur);
+            if (index_[cur].delegation) {
+                below = true;
+                break;
+            }
         }
         for (const auto on_path : path) {
             index_[on_path].below_cut = below;
@@ -254,16 +253,35 @@ void Zone::find_mail_domains() {
             }
         }
     }
-    mail_domains_.clear();
+    // In name order. Each entry carries its name's first eight octets, which decide most
+    // comparisons without reading the names, scattered over the name text.
+    struct Keyed {
+        std::uint64_t prefix = 0; // big-endian, zero-padded: orders like the text
+        MailDomainIds ids;
+    };
+    std::vector<Keyed> keyed;
     for (const auto id : owners) {
         if (receives[id] && in_zone(name(id)) && !index_[id].below_cut) {
-            mail_domains_.push_back(MailDomainIds{id, first_mx[id]});
+            const std::string_view text = name(id);
+            std::uint64_t prefix = 0;
+            for (std::size_t i = 0; i < sizeof prefix; ++i) {
+                prefix =
+                    prefix << 8U | (i < text.size() ? static_cast<unsigned char>(text[i]) : 0U);
+            }
+            keyed.push_back(Keyed{prefix, MailDomainIds{id, first_mx[id]}});
         }
     }
-    std::sort(mail_domains_.begin(), mail_domains_.end(),
-              [this](const MailDomainIds& a, const MailDomainIds& b) {
-                  return name(a.name) < name(b.name);
-              });
+    std::sort(keyed.begin(), keyed.end(), [this](const Keyed& a, const Keyed& b) {
+        if (a.prefix != b.prefix) {
+            return a.prefix < b.prefix;
+        }
+        return name(a.ids.name) < name(b.ids.name);
+    });
+    mail_domains_.clear();
+    mail_domains_.reserve(keyed.size());
+    for (const auto& entry : keyed) {
+        mail_domains_.push_back(entry.ids);
+    }
 }
 
 std::string_view Zone::owner(const Record& record) const {

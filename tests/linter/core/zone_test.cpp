@@ -4,6 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <string_view>
+#include <vector>
+
 using namespace mxsteer::lint;
 
 TEST_CASE("zone: existence, empty non-terminals and types") {
@@ -36,6 +39,53 @@ TEST_CASE("zone: delegations make names below them non-authoritative (RFC 1034 ย
     CHECK(z.below_cut("does.not.exist.sub.example.com."));
     CHECK_FALSE(z.below_cut("other.example.com."));
     CHECK_FALSE(z.below_cut("missing.example.com."));
+}
+
+TEST_CASE("zone: a cut covers names below it through empty non-terminals") {
+    // The deep names come before the delegations, so their ancestors are created, as empty
+    // non-terminals, before the cut is known.
+    auto r = test::load("@ SOA ns1 h 1 2 3 4 5\n"
+                        "a.b.deep.sub A 192.0.2.1\n"
+                        "m.n.o A 192.0.2.2\n"
+                        "x.y.z.t A 192.0.2.3\n"
+                        "sub NS ns.example.net.\n"
+                        "z.t NS ns.example.net.\n");
+    const Zone& z = r.zone;
+    CHECK(z.below_cut("a.b.deep.sub.example.com."));
+    CHECK(z.below_cut("b.deep.sub.example.com.")); // empty non-terminal below the cut
+    CHECK(z.below_cut("deep.sub.example.com."));
+    CHECK(z.below_cut("sub.example.com."));
+    CHECK(z.below_cut("y.z.t.example.com."));
+    CHECK(z.below_cut("x.y.z.t.example.com."));
+    CHECK_FALSE(z.below_cut("t.example.com.")); // empty non-terminal above a cut
+    CHECK_FALSE(z.below_cut("n.o.example.com."));
+    CHECK_FALSE(z.below_cut("m.n.o.example.com."));
+    CHECK(z.exists("b.deep.sub.example.com."));
+    CHECK(z.exists("t.example.com."));
+}
+
+TEST_CASE("zone: mail domains come in name order") {
+    // Several names share their first eight octets; "." sorts before digits and letters.
+    auto r = test::load("@ SOA ns1 h 1 2 3 4 5\n"
+                        "mailbox1a MX 10 mx\n"
+                        "mailbox2.x MX 10 mx\n"
+                        "mailbox10 MX 10 mx\n"
+                        "@ MX 10 mx\n"
+                        "mailbox1 MX 10 mx\n"
+                        "mail MX 10 mx\n"
+                        "mailbox MX 10 mx\n"
+                        "nullmx MX 0 .\n");
+    const Zone& z = r.zone;
+    std::vector<std::string_view> names;
+    for (const auto& domain : z.mail_domain_ids()) {
+        names.push_back(z.name(domain.name));
+        CHECK(z.records()[domain.first_mx].name == domain.name);
+    }
+    const std::vector<std::string_view> expected{"example.com.",           "mail.example.com.",
+                                                 "mailbox.example.com.",   "mailbox1.example.com.",
+                                                 "mailbox10.example.com.", "mailbox1a.example.com.",
+                                                 "mailbox2.x.example.com."};
+    CHECK(names == expected);
 }
 
 TEST_CASE("zone: wildcard coverage follows the closest encloser (RFC 4592 ยง3.3.1)") {
