@@ -119,6 +119,12 @@ std::uint32_t Zone::intern(std::string_view name) {
 
 std::uint32_t Zone::add(std::string_view owner, std::uint16_t type, std::uint32_t ttl, Rdata rdata,
                         std::uint16_t file, std::uint32_t line, std::uint32_t column) {
+    if (rdata.size() > std::numeric_limits<std::uint16_t>::max()) {
+        throw std::invalid_argument("rdata longer than 65535 octets");
+    }
+    if (rdata_.size() + rdata.size() > std::numeric_limits<std::uint32_t>::max()) {
+        throw std::runtime_error("cannot hold more than 4 GiB of rdata in one zone");
+    }
     Record record;
     record.name = intern(owner);
     record.type = type;
@@ -126,8 +132,8 @@ std::uint32_t Zone::add(std::string_view owner, std::uint16_t type, std::uint32_
     record.ttl = ttl;
     record.line = line;
     record.column = column;
-    record.rdata_offset = rdata_.size();
-    record.rdata_length = static_cast<std::uint32_t>(rdata.size());
+    record.rdata_offset = static_cast<std::uint32_t>(rdata_.size());
+    record.rdata_length = static_cast<std::uint16_t>(rdata.size());
     rdata_.insert(rdata_.end(), rdata.begin(), rdata.end());
     records_.push_back(record);
     return static_cast<std::uint32_t>(records_.size() - 1);

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <stdexcept>
 #include <string_view>
 #include <vector>
 
@@ -116,4 +118,18 @@ TEST_CASE("zone: DNSSEC intent") {
     CHECK(test::load("@ SOA ns1 h 1 2 3 4 5\n"
                      "@ RRSIG SOA 13 2 300 20300101000000 20200101000000 1 example.com. AAAA\n")
               .zone.dnssec_intent());
+}
+
+TEST_CASE("zone: rdata keeps its full 16-bit length, and longer rdata is refused") {
+    Zone z{"example.com."};
+    const auto file = z.add_file("test.zone");
+    const std::vector<std::uint8_t> longest(65535, 0x41);
+    const auto id = z.add("example.com.", rrtype::txt, 300, longest, file, 1, 1);
+    z.finish();
+    CHECK(z.rdata(z.records()[id]).size() == 65535);
+    CHECK(z.rdata(z.records()[id]).back() == 0x41);
+    Zone refused{"example.com."};
+    const std::vector<std::uint8_t> too_long(65536, 0x41);
+    CHECK_THROWS_AS(refused.add("example.com.", rrtype::txt, 300, too_long, 0, 1, 1),
+                    std::invalid_argument);
 }
