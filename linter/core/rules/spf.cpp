@@ -23,7 +23,6 @@ namespace mxsteer::lint {
 namespace {
 
 constexpr std::size_t lookup_limit = 10;
-// Longest record excerpt quoted in a message; TXT data can be kilobytes.
 
 // RFC 7208 §4.5: a record is SPF when it is exactly "v=spf1" or begins with "v=spf1 ".
 bool starts_with_version(std::string_view text) {
@@ -31,13 +30,6 @@ bool starts_with_version(std::string_view text) {
 }
 bool is_spf(std::string_view text) {
     return starts_with_version(text) && (text.size() == 6 || text[6] == ' ');
-}
-// Whether TXT rdata, its strings joined, can start with "v=spf1" in any case, read from the
-// first octets without building the text: false when neither is_spf() nor
-// starts_with_version() can hold for joined_text(), malformed rdata included.
-bool may_start_with_version(Rdata rdata) {
-    std::array<char, 6> buffer{};
-    return starts_with_version(joined_prefix(rdata, buffer).text);
 }
 
 enum class TermKind { all, include, a, mx, ptr, ip4, ip6, exists, redirect, exp, modifier };
@@ -532,8 +524,9 @@ struct LookupCount {
 // (RFC 7208 §4.6.4). Results free of loops do not depend on the path and are memoised.
 class LookupCounter {
 public:
-    // `policies` holds, per name index, the policy of that name or nullptr.
-    LookupCounter(const Zone& zone, const std::vector<const ParsedSpf*>& policies)
+    // `policies` holds, per name index, 1 + the index in zone.records() of that name's policy
+    // record, or 0. A policy is parsed when an include or redirect first reaches it.
+    LookupCounter(const Zone& zone, const std::vector<std::uint32_t>& policies)
         : zone_(zone), policies_(policies) {}
 
     LookupCount count(std::string_view owner, const ParsedSpf& spf) {
@@ -588,8 +581,8 @@ private:
             return;
         }
         const auto id = zone_.name_id(*target);
-        const ParsedSpf* policy = id ? policies_[*id] : nullptr;
-        if (policy == nullptr) {
+        const std::uint32_t policy = id ? policies_[*id] : 0;
+        if (policy == 0) {
             // No SPF record there: the include fails (permerror), nothing more is queried.
             return;
         }
@@ -604,8 +597,9 @@ private:
         if (auto memo = memo_.find(*target); memo != memo_.end()) {
             sub = memo->second;
         } else {
+            const std::string text = joined_text(zone_.rdata(zone_.records()[policy - 1]));
             stack_.push_back(*target);
-            sub = count_policy(*policy);
+            sub = count_policy(parse_spf(text));
             stack_.pop_back();
             if (sub.loop.empty()) {
                 memo_.emplace(*target, sub);
@@ -619,7 +613,7 @@ private:
     }
 
     const Zone& zone_;
-    const std::vector<const ParsedSpf*>& policies_;
+    const std::vector<std::uint32_t>& policies_;
     std::vector<std::string> stack_;
     std::unordered_map<std::string, LookupCount> memo_;
 };
@@ -635,28 +629,31 @@ std::string term_list(const std::vector<std::string_view>& terms) {
     return out;
 }
 
-struct SpfRecord {
-    const Record* record = nullptr;
-    std::string text;
-    ParsedSpf parsed;
-};
-
 } // namespace
 
 std::vector<Diagnostic> check_spf(const Zone& zone, const LintOptions& /*options*/) {
     std::vector<Diagnostic> out;
 
     // Collect the v=spf1 TXT records in zone order. Data below a zone cut is not served by
-    // this zone (RFC 1034 §4.2.1), so it is skipped.
-    std::vector<SpfRecord> spf_records;
-    // Per name index: the number of SPF records, and whether one has a broken version tag.
+    // this zone (RFC 1034 §4.2.1), so it is skipped. A big zone has an SPF record per mail
+    // domain: records are judged from their first seven octets and parsed one at a time
+    // below, so that no text or parse of theirs is kept.
+    std::vector<std::uint32_t> spf_records; // indices in zone.records()
+    // Per name index: the number of SPF records, 1 + the index of the first (the name's
+    // policy; more than one is reported below) or 0, and whether one has a broken version tag.
     std::vector<std::uint32_t> per_owner(zone.name_count(), 0);
+    std::vector<std::uint32_t> policies(zone.name_count(), 0);
     std::vector<bool> near_miss(zone.name_count(), false);
-    for (const auto& record : zone.records()) {
+    const auto records = zone.records();
+    for (std::uint32_t i = 0; i < records.size(); ++i) {
+        const Record& record = records[i];
         if (record.type != rrtype::txt && record.type != rrtype::spf) {
             continue;
         }
-        if (record.type == rrtype::txt && !may_start_with_version(zone.rdata(record))) {
+        // "v=spf1" and the octet after it decide is_spf() and starts_with_version().
+        std::array<char, 7> buffer{};
+        const JoinedPrefix prefix = joined_prefix(zone.rdata(record), buffer);
+        if (record.type == rrtype::txt && !starts_with_version(prefix.text)) {
             continue; // not SPF, nor a near miss
         }
         if (zone.below_cut(record)) {
@@ -672,46 +669,34 @@ std::vector<Diagnostic> check_spf(const Zone& zone, const LintOptions& /*options
                             owner)));
             continue;
         }
-        if (record.type != rrtype::txt) {
-            continue;
-        }
-        std::string text = joined_text(zone.rdata(record));
-        if (!is_spf(text)) {
-            if (starts_with_version(text)) {
-                // RFC 7208 §4.5: "v=spf1" must be followed by a space or end the record, else
-                // the record is not SPF at all. Strings joined without a space do this.
-                near_miss[record.name] = true;
-                out.push_back(make_finding(
-                    "spf-syntax-error", zone, record,
-                    fmt::format("cannot read TXT record '{}' at '{}' as SPF: 'v=spf1' must be "
-                                "followed by a space, so receivers ignore this record",
-                                quote(text), owner)));
-            }
+        if (!is_spf(prefix.text)) {
+            // RFC 7208 §4.5: "v=spf1" must be followed by a space or end the record, else the
+            // record is not SPF at all. Strings joined without a space do this.
+            near_miss[record.name] = true;
+            out.push_back(make_finding(
+                "spf-syntax-error", zone, record,
+                fmt::format("cannot read TXT record '{}' at '{}' as SPF: 'v=spf1' must be "
+                            "followed by a space, so receivers ignore this record",
+                            quote(joined_text(zone.rdata(record))), owner)));
             continue;
         }
         ++per_owner[record.name];
-        spf_records.push_back(SpfRecord{&record, std::move(text), {}});
-    }
-    for (auto& spf : spf_records) {
-        spf.parsed = parse_spf(spf.text);
-    }
-
-    // The policy of a name is its first SPF record (more than one is reported below).
-    std::vector<const ParsedSpf*> policies(zone.name_count(), nullptr);
-    for (const auto& spf : spf_records) {
-        if (policies[spf.record->name] == nullptr) {
-            policies[spf.record->name] = &spf.parsed;
+        if (policies[record.name] == 0) {
+            policies[record.name] = i + 1;
         }
+        spf_records.push_back(i);
     }
     LookupCounter counter{zone, policies};
 
-    for (const auto& spf : spf_records) {
-        const Record& record = *spf.record;
+    for (const auto index : spf_records) {
+        const Record& record = records[index];
         const auto owner = zone.owner(record);
+        const std::string text = joined_text(zone.rdata(record));
+        const ParsedSpf parsed = parse_spf(text);
 
         // RFC 7208 §3.2, §4.5: more than one v=spf1 record at a name is a permerror.
         const std::size_t count = per_owner[record.name];
-        if (policies[record.name] != &spf.parsed) { // not the first at its owner
+        if (policies[record.name] != index + 1) { // not the first at its owner
             out.push_back(make_finding(
                 "spf-multiple-records", zone, record,
                 fmt::format("cannot publish {} SPF records at '{}': receivers return permerror "
@@ -720,13 +705,13 @@ std::vector<Diagnostic> check_spf(const Zone& zone, const LintOptions& /*options
         }
 
         // RFC 7208 §4.6.1, §5.6, §12: every term must parse.
-        for (const auto& error : spf.parsed.errors) {
+        for (const auto& error : parsed.errors) {
             out.push_back(make_finding("spf-syntax-error", zone, record, error));
         }
 
         std::optional<std::string_view> all_term;
         std::vector<std::string_view> after_all;
-        for (const auto& term : spf.parsed.terms) {
+        for (const auto& term : parsed.terms) {
             if (all_term) {
                 after_all.push_back(term.text);
             }
@@ -766,7 +751,7 @@ std::vector<Diagnostic> check_spf(const Zone& zone, const LintOptions& /*options
         }
 
         // RFC 7208 §4.6.4: at most 10 terms that query DNS per check_host() evaluation.
-        const auto lookups = counter.count(owner, spf.parsed);
+        const auto lookups = counter.count(owner, parsed);
         if (!lookups.loop.empty()) {
             std::string path;
             for (const auto& name : lookups.loop) {
