@@ -521,7 +521,10 @@ struct LookupCount {
 };
 
 // Counts the DNS-querying terms of a policy, following in-zone include and redirect targets
-// (RFC 7208 §4.6.4). Results free of loops do not depend on the path and are memoised.
+// (RFC 7208 §4.6.4). Results free of loops do not depend on the path and are memoised. The
+// first loop found ends the count: it alone decides the finding, and going on would walk every
+// path through a graph of loops, exponentially many (40 records including the next three each
+// would take longer than anyone waits).
 class LookupCounter {
 public:
     // `policies` holds, per name index, 1 + the index in zone.records() of that name's policy
@@ -549,6 +552,9 @@ private:
             case TermKind::include:
                 total.lookups = saturating_add(total.lookups, 1);
                 follow(term.domain, total);
+                if (!total.loop.empty()) {
+                    return total;
+                }
                 break;
             case TermKind::a:
             case TermKind::mx:
@@ -565,6 +571,9 @@ private:
                 if (term.kind == TermKind::redirect) {
                     total.lookups = saturating_add(total.lookups, 1);
                     follow(term.domain, total);
+                    if (!total.loop.empty()) {
+                        return total;
+                    }
                 }
             }
         }
