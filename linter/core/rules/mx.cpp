@@ -111,7 +111,9 @@ exchange_problems(const Zone& zone, const std::string& exchange, const Who& who,
                                    who(), zone.origin())});
         return out;
     }
-    if (looks_like_missing_dot(exchange, zone.origin()) && !zone.exists(exchange)) {
+    // Most exchanges exist: test that first, since the look of the name costs allocations.
+    const bool exists = zone.exists(exchange);
+    if (!exists && looks_like_missing_dot(exchange, zone.origin())) {
         out.push_back(
             {"name-missing-trailing-dot",
              fmt::format("{} looks like '{}.' without its final dot", who(),
@@ -121,7 +123,7 @@ exchange_problems(const Zone& zone, const std::string& exchange, const Who& who,
     // synthesise the name counts too (RFC 4592 §4.3).
     std::string source = exchange;
     std::string via;
-    if (!zone.exists(exchange)) {
+    if (!exists) {
         if (auto wildcard = zone.covering_wildcard(exchange)) {
             source = *wildcard;
             via = fmt::format(" (through the wildcard '{}')", *wildcard);
