@@ -5,13 +5,13 @@
 set -euo pipefail
 
 build=(g++ make cmake pkg-config libknot-dev libssl-dev libtomlplusplus-dev libfmt-dev libldns-dev
-    libasio-dev libsimdjson-dev libmaxminddb-dev)
+    libasio-dev libsimdjson-dev libmaxminddb-dev libjemalloc-dev)
 test=("${build[@]}" doctest-dev clang-format bind9-utils knot-dnssecutils pre-commit git
     openssl pdns-server pdns-backend-remote pdns-backend-bind bind9-dnsutils socat python3
     libmaxmind-db-writer-perl unbound dnsdist postfix)
 bench=("${test[@]}" dnsperf pdns-backend-geoip util-linux procps liburing-dev)
 
-run=(pdns-server pdns-backend-remote bind9-dnsutils)
+run=(pdns-server pdns-backend-remote bind9-dnsutils libjemalloc2)
 
 case ${1:-} in
 build) wanted=("${build[@]}") ;;

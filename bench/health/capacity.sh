@@ -9,7 +9,7 @@
 #
 # usage: bench/health/capacity.sh [--sizes "1000 5000 10000"] [--warmup S] [--duration S]
 #                                 [--starttls off|opportunistic|required] [--tickets on|off]
-#                                 [--session-lifetime S] [--no-build]
+#                                 [--session-lifetime S] [--malloc jemalloc|glibc] [--no-build]
 #
 #   --sizes "N..."  numbers of addresses (default "1000 5000 10000")
 #   --warmup S      seconds before the measurement window (default 30: the first round, in
@@ -21,6 +21,8 @@
 #                   resumes nothing, so that every handshake is full (off, the default)
 #   --session-lifetime S  the prober's tls_session_lifetime (default: its default, 600 s;
 #                   0 never resumes)
+#   --malloc M      the allocator prober_bench links: jemalloc, as mxsteerd's Release build
+#                   does (the default), or glibc's malloc
 #   --no-build      use the binaries already built
 #
 # Markdown report on stdout, progress on stderr, raw data in bench/work/health/capacity/.
@@ -32,11 +34,12 @@ duration=60
 starttls=opportunistic
 tickets=off
 lifetime_ms=-1
+malloc=jemalloc
 BUILD=1
 args="$*"
 usage() {
     [[ ${1:-2} -eq 0 ]] || exec >&2
-    sed -n '10,26p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '10,28p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-2}"
 }
 while (($#)); do
@@ -47,12 +50,14 @@ while (($#)); do
     --starttls) starttls=${2:?}; shift 2 ;;
     --tickets) tickets=${2:?}; shift 2 ;;
     --session-lifetime) lifetime_ms=$((${2:?} * 1000)); shift 2 ;;
+    --malloc) malloc=${2:?}; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     -h | --help) usage 0 ;;
     *) echo "capacity.sh: unknown argument '$1'" >&2; usage ;;
     esac
 done
-[[ $warmup =~ ^[0-9]+$ && $duration =~ ^[1-9][0-9]*$ && $tickets =~ ^(on|off)$ ]] || usage
+[[ $warmup =~ ^[0-9]+$ && $duration =~ ^[1-9][0-9]*$ && $tickets =~ ^(on|off)$ &&
+    $malloc =~ ^(jemalloc|glibc)$ ]] || usage
 
 # shellcheck source=bench/health/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
@@ -65,12 +70,20 @@ if [[ $BUILD == 1 ]]; then
     (cd "$build_dir" && cmake --build . -j2 --target mxsteer_backend_io) >>"$work/build.log" 2>&1 ||
         die "build failed (log: $work/build.log)"
     g++ -std=c++20 -O2 -Wall -Wextra -DNDEBUG -DASIO_STANDALONE -DASIO_NO_DEPRECATED \
-        -I"$root/backend" -I"$root/linter" -o "$bin/prober_bench" "$here/prober_bench.cpp" \
-        -Wl,--start-group "$build_dir"/backend/libmxsteer_backend_io.a \
-        "$build_dir"/backend/libmxsteer_backend_core.a "$build_dir"/linter/libmxsteer_lint*.a \
-        -Wl,--end-group -lfmt -lssl -lcrypto -pthread || die "cannot build prober_bench"
+        -I"$root/backend" -I"$root/linter" -c -o "$bin/prober_bench.o" "$here/prober_bench.cpp" ||
+        die "cannot compile prober_bench"
+    # Linked twice: with jemalloc, as mxsteerd's Release build is, and with glibc's malloc.
+    for allocator in jemalloc glibc; do
+        extra=()
+        [[ $allocator == jemalloc ]] && extra=(-ljemalloc)
+        g++ -o "$bin/prober_bench-$allocator" "$bin/prober_bench.o" \
+            -Wl,--start-group "$build_dir"/backend/libmxsteer_backend_io.a \
+            "$build_dir"/backend/libmxsteer_backend_core.a "$build_dir"/linter/libmxsteer_lint*.a \
+            -Wl,--end-group -lfmt -lssl -lcrypto "${extra[@]}" -pthread ||
+            die "cannot link prober_bench-$allocator"
+    done
 fi
-[[ -x $bin/prober_bench ]] || die "prober_bench not built; run without --no-build"
+[[ -x $bin/prober_bench-$malloc ]] || die "prober_bench-$malloc not built; run without --no-build"
 certs
 
 need=$(($(tr ' ' '\n' <<<"$sizes" | sort -n | tail -n1) + 200))
@@ -97,7 +110,7 @@ for n in $sizes; do
     wait_for "$fake_pid" "$run/fake-$n.log" listening 60
     load=$(cut -d' ' -f1 /proc/loadavg)
     say "N=$n: prober_bench for ${warmup}+${duration} s (load $load)"
-    spawn bench_pid 0 "$run/bench-$n.log" "$bin/prober_bench" --first 127.1.0.1 --count "$n" \
+    spawn bench_pid 0 "$run/bench-$n.log" "$bin/prober_bench-$malloc" --first 127.1.0.1 --count "$n" \
         --port "$port" --interval-ms 10000 --starttls "$starttls" --warmup "$warmup" \
         --duration "$duration" --tls-session-lifetime-ms "$lifetime_ms"
     sleep "$warmup"
@@ -131,7 +144,7 @@ cat <<EOF
 
 - date: $(date -u +%F), $started–$(date -u +%H:%M:%S) UTC; load average $load_start at the start, $load_end at the end
 $(machine)
-- prober: \`io::Prober\` from the Release build (\`prober_bench\`), interval 10 s ± 0.5 s, every other [health] key at its default (max_concurrent 256, fast_interval 1 s, starttls $starttls), tls_session_lifetime $( ((lifetime_ms < 0)) && echo "600 s (default)" || echo "$((lifetime_ms / 1000)) s"), on CPU 0; fake_mta (one thread, epoll, OpenSSL 3, EC P-256 certificate, session tickets $tickets) on CPU 1
+- prober: \`io::Prober\` from the Release build (\`prober_bench\`, malloc: $malloc), interval 10 s ± 0.5 s, every other [health] key at its default (max_concurrent 256, fast_interval 1 s, starttls $starttls), tls_session_lifetime $( ((lifetime_ms < 0)) && echo "600 s (default)" || echo "$((lifetime_ms / 1000)) s"), on CPU 0; fake_mta (one thread, epoll, OpenSSL 3, EC P-256 certificate, session tickets $tickets) on CPU 1
 - window: ${duration} s after ${warmup} s of warm-up; CPU from /proc (prober thread: /proc/self/task/TID/stat; process: /proc/self/stat), RSS = VmRSS at the end, HWM = VmHWM; slip = probe start − planned time, from the prober's own state dump polled every 2.5 s; "fake/s" = dialogues that reached QUIT per second at fake_mta; "CPU 0 wake-up": per second, the largest oversleep of a 10 ms sleep on CPU 0 (\`wakeup.py\`): median and max over the window
 
 | N | load 1 min start / end | prober thread CPU % | process CPU % | RSS MiB | HWM MiB | probes/s done / planned | TLS full / resumed | fake/s | slip p50 ms | slip p99 ms | slip max ms | probe latency p50 / p99 ms | up/degraded/down | fake_mta CPU % | CPU 0 wake-up median / max ms |
