@@ -50,59 +50,72 @@ std::optional<std::string> decode_name(Rdata rdata) {
     return std::move(name->text);
 }
 
-std::optional<std::vector<std::string>> decode_strings(Rdata rdata) {
-    std::vector<std::string> out;
-    std::size_t pos = 0;
-    while (pos < rdata.size()) {
+namespace {
+
+// The length of the strings of TXT/SPF rdata joined; nullopt when a string runs past the end.
+std::optional<std::size_t> joined_length(Rdata rdata) {
+    std::size_t total = 0;
+    for (std::size_t pos = 0; pos < rdata.size();) {
         const std::size_t len = rdata[pos];
         if (pos + 1 + len > rdata.size()) {
             return std::nullopt;
         }
-        out.emplace_back(reinterpret_cast<const char*>(rdata.data() + pos + 1), len);
+        total += len;
         pos += 1 + len;
     }
+    return total;
+}
+
+// Calls `take(octets)` for each string of well-formed TXT/SPF rdata, in order.
+template <class Take>
+void for_each_string(Rdata rdata, Take take) {
+    for (std::size_t pos = 0; pos < rdata.size();) {
+        const std::size_t len = rdata[pos];
+        take(rdata.subspan(pos + 1, len));
+        pos += 1 + len;
+    }
+}
+
+} // namespace
+
+std::optional<std::vector<std::string>> decode_strings(Rdata rdata) {
+    if (!joined_length(rdata)) {
+        return std::nullopt;
+    }
+    std::vector<std::string> out;
+    for_each_string(rdata, [&out](Rdata octets) {
+        out.emplace_back(reinterpret_cast<const char*>(octets.data()), octets.size());
+    });
     return out;
 }
 
 std::string joined_text(Rdata rdata) {
     // One pass to validate and size, one to copy: no vector of strings. A malformed record
-    // (a string running past the end) yields "", as decode_strings() would reject it.
-    std::size_t total = 0;
-    std::size_t pos = 0;
-    while (pos < rdata.size()) {
-        const std::size_t len = rdata[pos];
-        if (pos + 1 + len > rdata.size()) {
-            return {};
-        }
-        total += len;
-        pos += 1 + len;
-    }
+    // yields "", as decode_strings() would reject it.
+    const auto total = joined_length(rdata);
     std::string out;
-    out.reserve(total);
-    for (pos = 0; pos < rdata.size();) {
-        const std::size_t len = rdata[pos];
-        out.append(reinterpret_cast<const char*>(rdata.data() + pos + 1), len);
-        pos += 1 + len;
+    if (!total) {
+        return out;
     }
+    out.reserve(*total);
+    for_each_string(rdata, [&out](Rdata octets) {
+        out.append(reinterpret_cast<const char*>(octets.data()), octets.size());
+    });
     return out;
 }
 
 JoinedPrefix joined_prefix(Rdata rdata, std::span<char> buffer) {
-    std::size_t used = 0;
-    std::size_t total = 0;
-    std::size_t pos = 0;
-    while (pos < rdata.size()) {
-        const std::size_t len = rdata[pos];
-        if (pos + 1 + len > rdata.size()) {
-            return {};
-        }
-        const std::size_t take = std::min(len, buffer.size() - used);
-        std::copy_n(rdata.data() + pos + 1, take, buffer.data() + used);
-        used += take;
-        total += len;
-        pos += 1 + len;
+    const auto total = joined_length(rdata);
+    if (!total) {
+        return {};
     }
-    return JoinedPrefix{std::string_view{buffer.data(), used}, used == total};
+    std::size_t used = 0;
+    for_each_string(rdata, [&](Rdata octets) {
+        const std::size_t take = std::min(octets.size(), buffer.size() - used);
+        std::copy_n(octets.data(), take, buffer.data() + used);
+        used += take;
+    });
+    return JoinedPrefix{std::string_view{buffer.data(), used}, used == *total};
 }
 
 std::optional<TlsaRdata> decode_tlsa(Rdata rdata) {
