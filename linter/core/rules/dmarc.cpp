@@ -22,16 +22,38 @@ namespace {
 
 // dmarc-version = "v" *WSP "=" *WSP "DMARC1" (RFC 7489 §6.4). A record is taken as DMARC
 // when it starts so, "DMARC1" compared without case; the exact spelling is checked later.
+// `text` may be only the start of a record: `undecided` when it ends before the answer is known.
+enum class DmarcStart { yes, no, undecided };
+DmarcStart dmarc_start(std::string_view text) {
+    auto skip_wsp = [&text] {
+        while (!text.empty() && is_wsp(text.front())) {
+            text.remove_prefix(1);
+        }
+    };
+    if (text.empty()) {
+        return DmarcStart::undecided;
+    }
+    if (text.front() != 'v' && text.front() != 'V') {
+        return DmarcStart::no;
+    }
+    text.remove_prefix(1);
+    skip_wsp();
+    if (text.empty()) {
+        return DmarcStart::undecided;
+    }
+    if (text.front() != '=') {
+        return DmarcStart::no;
+    }
+    text.remove_prefix(1);
+    skip_wsp();
+    if (text.size() < 6) {
+        return DmarcStart::undecided;
+    }
+    return iequals(text.substr(0, 6), "dmarc1") ? DmarcStart::yes : DmarcStart::no;
+}
+
 bool starts_as_dmarc(std::string_view text) {
-    if (text.empty() || (text.front() != 'v' && text.front() != 'V')) {
-        return false;
-    }
-    text = trim_wsp(text.substr(1));
-    if (!text.starts_with('=')) {
-        return false;
-    }
-    text = trim_wsp(text.substr(1));
-    return text.size() >= 6 && ascii_lower(text.substr(0, 6)) == "dmarc1";
+    return dmarc_start(text) == DmarcStart::yes;
 }
 
 struct Tag {
@@ -230,35 +252,11 @@ bool has_misplaced_version(std::string_view text) {
                        [](std::string_view part) { return starts_as_dmarc(trim_wsp(part)); });
 }
 
-// Whether a text that begins with `prefix` can start as DMARC: starts_as_dmarc() of the whole
-// text when the prefix is complete; otherwise false only when the prefix already rules it out.
+// Whether a text that begins with `prefix` can start as DMARC: exactly starts_as_dmarc() when
+// the prefix is the whole text.
 bool may_start_as_dmarc(const JoinedPrefix& prefix) {
-    if (prefix.complete) {
-        return starts_as_dmarc(prefix.text);
-    }
-    std::string_view text = prefix.text;
-    if (text.empty()) {
-        return true;
-    }
-    if (text.front() != 'v' && text.front() != 'V') {
-        return false;
-    }
-    auto skip_wsp = [&text] {
-        while (!text.empty() && is_wsp(text.front())) {
-            text.remove_prefix(1);
-        }
-    };
-    text.remove_prefix(1);
-    skip_wsp();
-    if (text.empty()) {
-        return true;
-    }
-    if (text.front() != '=') {
-        return false;
-    }
-    text.remove_prefix(1);
-    skip_wsp();
-    return text.size() < 6 || iequals(text.substr(0, 6), "dmarc1");
+    const DmarcStart start = dmarc_start(prefix.text);
+    return start == DmarcStart::yes || (start == DmarcStart::undecided && !prefix.complete);
 }
 
 // <domain>._report._dmarc.<receiver> holds "v=DMARC1" to authorise external report
