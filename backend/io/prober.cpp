@@ -18,6 +18,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <fmt/format.h>
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -25,8 +26,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <optional>
 #include <stdexcept>
 #include <system_error>
@@ -69,19 +70,94 @@ std::string openssl_errors() {
     return out;
 }
 
+// The bytes between OpenSSL and the probe's socket. OpenSSL writes its records into `out` and
+// reads them from `in`; the coroutine sends `out` and fills `in` with asio's reads. So the socket
+// stays asio's alone: no readiness waits, each of which would re-arm epoll (an epoll_ctl, and a
+// wake-up for a socket that is merely writable).
+struct TlsPipe {
+    // A resumed handshake's flight in one read, a full one in a few; no allocation of its own.
+    static constexpr std::size_t in_size = 2048;
+    std::string out;
+    std::array<char, in_size> in;
+    std::size_t in_begin = 0;
+    std::size_t in_end = 0;
+    bool eof = false; // the peer closed: OpenSSL reads end of file once `in` is drained
+};
+
+// A BIO method over a TlsPipe (the BIO's data): OpenSSL never blocks on it; an empty `in`
+// asks it to retry, and `out` takes every write.
+int pipe_write(BIO* bio, const char* data, int size) {
+    BIO_clear_retry_flags(bio);
+    static_cast<TlsPipe*>(BIO_get_data(bio))->out.append(data, static_cast<std::size_t>(size));
+    return size;
+}
+
+int pipe_read(BIO* bio, char* into, int size) {
+    BIO_clear_retry_flags(bio);
+    auto* pipe = static_cast<TlsPipe*>(BIO_get_data(bio));
+    const std::size_t available = pipe->in_end - pipe->in_begin;
+    if (available == 0) {
+        if (pipe->eof) {
+            return 0;
+        }
+        BIO_set_retry_read(bio);
+        return -1;
+    }
+    const std::size_t n = std::min(available, static_cast<std::size_t>(std::max(size, 0)));
+    std::memcpy(into, pipe->in.data() + pipe->in_begin, n);
+    pipe->in_begin += n;
+    return static_cast<int>(n);
+}
+
+long pipe_ctrl(BIO* bio, int command, long /*larg*/, void* /*parg*/) {
+    const auto* pipe = static_cast<const TlsPipe*>(BIO_get_data(bio));
+    switch (command) {
+    case BIO_CTRL_FLUSH:
+        return 1; // the coroutine sends `out` when it next waits or is done writing
+    case BIO_CTRL_PENDING:
+        return static_cast<long>(pipe->in_end - pipe->in_begin);
+    case BIO_CTRL_WPENDING:
+        return static_cast<long>(pipe->out.size());
+    case BIO_CTRL_EOF:
+        return pipe->eof && pipe->in_begin == pipe->in_end ? 1 : 0;
+    default:
+        return 0;
+    }
+}
+
+int pipe_create(BIO* bio) {
+    BIO_set_init(bio, 1);
+    return 1;
+}
+
+const BIO_METHOD* pipe_method() {
+    static BIO_METHOD* const method = [] {
+        const int index = BIO_get_new_index();
+        BIO_METHOD* m =
+            index < 0 ? nullptr : BIO_meth_new(index | BIO_TYPE_SOURCE_SINK, "mxsteer probe");
+        if (m == nullptr || BIO_meth_set_write(m, pipe_write) != 1 ||
+            BIO_meth_set_read(m, pipe_read) != 1 || BIO_meth_set_ctrl(m, pipe_ctrl) != 1 ||
+            BIO_meth_set_create(m, pipe_create) != 1) {
+            throw std::runtime_error("cannot make the probe's BIO method: " + openssl_errors());
+        }
+        return m;
+    }();
+    return method;
+}
+
 // One probe's connection, shared with its deadline handler so that a late timer completion
-// never touches a destroyed socket. After STARTTLS, OpenSSL reads and writes the socket's
-// descriptor itself (no copies through a BIO pair); the SSL goes before the socket closes.
+// never touches a destroyed socket. The SSL (with its BIO over `pipe`) goes before the rest.
 struct Connection {
     explicit Connection(const asio::any_io_executor& executor)
         : socket(executor), deadline(executor) {}
     tcp::socket socket;
     asio::steady_timer deadline;
+    TlsPipe pipe;
     std::unique_ptr<SSL, decltype(&SSL_free)> ssl{nullptr, &SSL_free};
     bool timed_out = false;
     unsigned phase = 0;    // which arm() the deadline belongs to
     std::string buffer;    // bytes read but not yet parsed
-    std::string tls_error; // OpenSSL's errors of the last failed TLS read or write
+    std::string tls_error; // OpenSSL's errors of the last failed TLS call
 };
 
 // Arms the phase's deadline: when it passes, the socket is closed and every pending operation
@@ -126,37 +202,64 @@ Failure from_error(const Connection& c, const std::error_code& ec, Millis timeou
     return {ProbeError::network, 0, c.tls_error.empty() ? ec.message() : c.tls_error};
 }
 
-// Runs an OpenSSL call (SSL_connect, SSL_read, SSL_write) on the non-blocking socket until it
-// completes, waiting for the readiness it asks for; only after it saw EAGAIN, so no edge of
-// asio's edge-triggered epoll is missed. Returns the call's result (> 0) or why it failed: eof
-// when the peer closed (with or without close_notify), the socket error, or protocol_error
-// with OpenSSL's reasons in c.tls_error.
+// Sends what OpenSSL has written and not yet sent.
+awaitable<std::error_code> flush(Connection& c) {
+    if (c.pipe.out.empty()) {
+        co_return std::error_code{};
+    }
+    const auto [ec, n] =
+        co_await asio::async_write(c.socket, asio::buffer(c.pipe.out), as_tuple_awaitable);
+    static_cast<void>(n);
+    c.pipe.out.clear();
+    co_return ec;
+}
+
+// Runs an OpenSSL call (SSL_connect, SSL_read, SSL_write) until it completes: when it needs
+// the peer's bytes, what it wrote is sent and the socket read. Returns the call's result (> 0)
+// or why it failed: eof when the peer closed (with or without close_notify), the socket's
+// error, or protocol_error with OpenSSL's reasons in c.tls_error. What a completed call wrote
+// stays in the pipe: the caller flushes it.
 template <class Call>
 awaitable<std::tuple<std::error_code, int>> tls_call(Connection& c, Call call) {
+    TlsPipe& pipe = c.pipe;
     for (;;) {
         ERR_clear_error();
         const int r = call(c.ssl.get());
-        const int saved_errno = errno;
         if (r > 0) {
             co_return std::tuple{std::error_code{}, r};
         }
         const int e = SSL_get_error(c.ssl.get(), r);
         if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-            const auto [ec] = co_await c.socket.async_wait(
-                e == SSL_ERROR_WANT_READ ? tcp::socket::wait_read : tcp::socket::wait_write,
-                as_tuple_awaitable);
-            if (ec) {
+            if (const std::error_code ec = co_await flush(c)) {
                 co_return std::tuple{ec, 0};
             }
+            if (e == SSL_ERROR_WANT_WRITE) {
+                continue; // `out` takes every write; nothing to wait for
+            }
+            // OpenSSL takes what the pipe holds before it asks for more; should it not, the
+            // bytes it left stay ahead of the new ones.
+            const std::size_t kept = pipe.in_end - pipe.in_begin;
+            std::memmove(pipe.in.data(), pipe.in.data() + pipe.in_begin, kept);
+            pipe.in_begin = 0;
+            pipe.in_end = kept;
+            if (pipe.eof || kept == TlsPipe::in_size) {
+                c.tls_error = "TLS: the library asked for more input than it takes";
+                co_return std::tuple{std::make_error_code(std::errc::protocol_error), 0};
+            }
+            const auto [ec, n] = co_await c.socket.async_read_some(
+                asio::buffer(pipe.in.data() + kept, TlsPipe::in_size - kept), as_tuple_awaitable);
+            if (ec == asio::error::eof) {
+                pipe.eof = true; // OpenSSL tells a close_notify from a bare close
+            } else if (ec) {
+                co_return std::tuple{ec, 0};
+            }
+            pipe.in_end += n;
             continue;
         }
-        if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && saved_errno == 0)) {
+        // The pipe never fails a read or write, so a "system call" error is the peer's close.
+        if (e == SSL_ERROR_ZERO_RETURN || e == SSL_ERROR_SYSCALL) {
             ERR_clear_error();
             co_return std::tuple{std::error_code{asio::error::eof}, 0};
-        }
-        if (e == SSL_ERROR_SYSCALL) {
-            ERR_clear_error();
-            co_return std::tuple{std::error_code{saved_errno, std::system_category()}, 0};
         }
         const unsigned long first = ERR_peek_error();
         c.tls_error = openssl_errors();
@@ -188,13 +291,16 @@ awaitable<std::error_code> write_all(Connection& c, std::string_view bytes) {
         static_cast<void>(n);
         co_return ec;
     }
-    // SSL_write sends all of it (no SSL_MODE_ENABLE_PARTIAL_WRITE) and is retried with the
-    // same arguments after a wait.
+    // SSL_write takes all of it (no SSL_MODE_ENABLE_PARTIAL_WRITE); the records go out with
+    // whatever an earlier call left in the pipe.
     const int size = static_cast<int>(bytes.size());
     const auto [ec, n] = co_await tls_call(
         c, [bytes, size](SSL* ssl) { return SSL_write(ssl, bytes.data(), size); });
     static_cast<void>(n);
-    co_return ec;
+    if (ec) {
+        co_return ec;
+    }
+    co_return co_await flush(c);
 }
 
 // Reads one complete reply within the armed deadline.
@@ -391,11 +497,15 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
 
         c->ssl.reset(SSL_new(tls->native_handle()));
         SSL* ssl = c->ssl.get();
-        if (ssl == nullptr || SSL_set_fd(ssl, socket.native_handle()) != 1) {
+        BIO* bio = ssl != nullptr ? BIO_new(pipe_method()) : nullptr;
+        if (bio == nullptr) {
             co_return finish(
                 ProbePhase::tls_handshake,
                 {ProbeError::tls, 0, fmt::format("cannot start TLS: {}", openssl_errors())});
         }
+        BIO_set_data(bio, &c->pipe);
+        SSL_set_bio(ssl, bio, bio); // the SSL owns the BIO
+
         SSL_set_connect_state(ssl);
         const std::string host = host_name(target.exchange);
         // SNI = the exchange (SSL_set_tlsext_host_name, without its old-style cast).
@@ -421,8 +531,14 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
             ERR_clear_error();
         }
         arm(c, t.tls_handshake);
-        const auto [hs_ec, hs] = co_await tls_call(*c, [](SSL* s) { return SSL_connect(s); });
+        auto [hs_ec, hs] = co_await tls_call(*c, [](SSL* s) { return SSL_connect(s); });
         static_cast<void>(hs);
+        if (!hs_ec) {
+            // The client's Finished goes out alone, as a mail client's does. Sent in one segment
+            // with the EHLO, the reply to the EHLO would wait in the server's Nagle for our
+            // delayed ACK of the session tickets it sent first (40 ms).
+            hs_ec = co_await flush(*c);
+        }
         if (hs_ec) {
             if (c->timed_out) {
                 co_return finish(ProbePhase::tls_handshake,
@@ -507,7 +623,7 @@ std::shared_ptr<asio::ssl::context> make_probe_tls_context(const core::HealthCon
     }
     // The handshake never fails on the certificate; the checks after it report why.
     tls->set_verify_mode(asio::ssl::verify_none);
-    // OpenSSL reads the socket itself: whole flights per read, not a header and then a body.
+    // Whole records per read from the pipe, not a header and then a body.
     SSL_CTX_set_read_ahead(tls->native_handle(), 1);
     if (config.verify == core::Verify::dane || config.verify == core::Verify::both) {
         if (SSL_CTX_dane_enable(tls->native_handle()) <= 0) {

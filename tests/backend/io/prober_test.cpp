@@ -14,8 +14,10 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <doctest/doctest.h>
+#include <openssl/pem.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -88,6 +90,7 @@ enum class Script {
     silence,
     close_mid_banner,
     huge_line,
+    long_chain,
 };
 
 // A scripted SMTP server on its own thread: one behaviour for every connection.
@@ -99,6 +102,17 @@ public:
         tls_.use_certificate_chain_file(certs().dir + (bad ? "/other.pem" : "/leaf-chain.pem"));
         tls_.use_private_key_file(certs().dir + (bad ? "/other.key" : "/leaf.key"),
                                   asio::ssl::context::pem);
+        if (script == Script::long_chain) {
+            // The CA again and again after it: a first flight of several reads (> 7 KB).
+            for (int i = 0; i < 16; ++i) {
+                std::FILE* file = std::fopen((certs().dir + "/ca.pem").c_str(), "r");
+                REQUIRE(file != nullptr);
+                X509* ca = PEM_read_X509(file, nullptr, nullptr, nullptr);
+                std::fclose(file);
+                REQUIRE(ca != nullptr);
+                REQUIRE(SSL_CTX_add0_chain_cert(tls_.native_handle(), ca) == 1);
+            }
+        }
         const tcp::endpoint endpoint{asio::ip::make_address(address), port};
         acceptor_.open(endpoint.protocol());
         acceptor_.set_option(tcp::acceptor::reuse_address(true));
@@ -412,6 +426,14 @@ TEST_CASE("prober: every fake server is classified with the right state and phas
          Health::degraded,
          ProbePhase::certificate,
          "no usable TLSA records"},
+        {"good, a server flight longer than one read",
+         Script::long_chain,
+         StartTls::required,
+         Verify::both,
+         {ee_311},
+         Health::up,
+         ProbePhase::done,
+         ""},
         {"good, no TLS",
          Script::good,
          StartTls::off,
@@ -582,6 +604,12 @@ TEST_CASE("prober: every fake server is classified with the right state and phas
         if (row.what == "good, PKIX") {
             CHECK(report.tls);
             CHECK(report.starttls_offered);
+            CHECK(server->commands() == std::vector<std::string>{"EHLO probe.example.net",
+                                                                 "STARTTLS",
+                                                                 "EHLO probe.example.net", "QUIT"});
+        }
+        if (row.what == "good, a server flight longer than one read") {
+            CHECK(report.tls);
             CHECK(server->commands() == std::vector<std::string>{"EHLO probe.example.net",
                                                                  "STARTTLS",
                                                                  "EHLO probe.example.net", "QUIT"});
