@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,21 +69,46 @@ public:
     [[nodiscard]] std::size_t record_count() const { return record_count_; }
 
 private:
+    // Bytes [offset, offset + length) of text_: one JSON array of records.
+    struct Slice {
+        std::size_t offset = 0;
+        std::size_t length = 0;
+    };
+    struct TypeAnswer {
+        std::string type; // "MX"
+        Slice records;
+    };
     struct Name {
         int steer = -1;
         std::size_t zone_id = 0;
         std::size_t zone_length = 0; // a name in two served zones is answered from the deeper
-        std::string any;             // every type
-        std::vector<std::pair<std::string, std::string>> types; // qtype -> records of that type
+        Slice any;                   // every type
+        std::size_t types_begin = 0; // its types in types_, in order
+        std::size_t types_count = 0;
     };
     struct Zone {
         std::string info; // getDomainInfo object
         std::string list; // AXFR array
     };
+    // Hash and equality that take a std::string_view, so that find() needs no key string.
+    struct NameHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view name) const noexcept {
+            return std::hash<std::string_view>{}(name);
+        }
+    };
+
+    [[nodiscard]] std::string_view text(Slice slice) const {
+        return std::string_view{text_}.substr(slice.offset, slice.length);
+    }
 
     std::shared_ptr<const Steering> steering_;
-    std::unordered_map<std::string, Name> names_;
-    std::unordered_map<std::string, Zone> zones_;
+    // Every name's arrays, one after the other: a single allocation instead of one per name
+    // and type, and each record is rendered once.
+    std::string text_;
+    std::vector<TypeAnswer> types_;
+    std::unordered_map<std::string, Name, NameHash, std::equal_to<>> names_;
+    std::unordered_map<std::string, Zone, NameHash, std::equal_to<>> zones_;
     std::string all_domains_;
     std::size_t record_count_ = 0;
 };
