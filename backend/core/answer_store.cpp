@@ -31,33 +31,24 @@ char fold(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-// Where one record's object lies: in the zone's AXFR list or, for an ENT marker, in `ents`.
+// Where one record's object lies: in the zone's AXFR list or, for an ENT marker, in text_.
 struct Rendered {
     const std::string* in = nullptr;
     std::size_t offset = 0;
     std::size_t length = 0;
 };
 
-// The size of a JSON array of these records: brackets and commas included.
-std::size_t array_size(const std::vector<Rendered>& rendered, const std::uint32_t* first,
-                       const std::uint32_t* last) {
-    std::size_t size = 2;
-    for (const auto* i = first; i != last; ++i) {
-        size += rendered[*i].length + (i == first ? 0 : 1);
-    }
-    return size;
-}
-
-// The records' objects joined by commas: an array's elements, without its brackets.
-void append_elements(std::string& out, const std::vector<Rendered>& rendered,
-                     const std::uint32_t* first, const std::uint32_t* last) {
-    for (const auto* i = first; i != last; ++i) {
-        if (i != first) {
-            out += ',';
+// Whether the records' objects lie back to back, joined by commas, in one string: then their
+// elements are a slice of it and need no copy.
+bool adjacent(const std::vector<Rendered>& rendered, const std::vector<std::uint32_t>& which) {
+    for (std::size_t k = 1; k < which.size(); ++k) {
+        const Rendered& a = rendered[which[k - 1]];
+        const Rendered& b = rendered[which[k]];
+        if (a.in != b.in || a.offset + a.length + 1 != b.offset) {
+            return false;
         }
-        const Rendered& r = rendered[*i];
-        out.append(*r.in, r.offset, r.length);
     }
+    return true;
 }
 
 } // namespace
@@ -71,17 +62,44 @@ AnswerStore::AnswerStore(std::vector<ServedZone> zones, std::shared_ptr<const St
         total_records += zone.records.size();
     }
     names_.reserve(total_records);
+    types_.reserve(total_records);
+    // The elements of these records: a slice where they lie back to back, else a copy in text_.
+    auto elements = [this](const std::vector<Rendered>& rendered,
+                           const std::vector<std::uint32_t>& which) -> Slice {
+        if (which.empty()) {
+            return {};
+        }
+        const Rendered& first = rendered[which.front()];
+        if (adjacent(rendered, which)) {
+            const Rendered& last = rendered[which.back()];
+            return {first.in, first.offset, last.offset + last.length - first.offset};
+        }
+        const std::size_t start = text_.size();
+        for (const std::uint32_t i : which) {
+            if (text_.size() > start) {
+                text_ += ',';
+            }
+            text_.append(*rendered[i].in, rendered[i].offset, rendered[i].length);
+        }
+        return {&text_, start, text_.size() - start};
+    };
+    std::vector<std::uint32_t> kept;
+    std::vector<std::uint32_t> of_type;
     for (std::size_t z = 0; z < zones.size(); ++z) {
         const ServedZone& zone = zones[z];
         const std::size_t id = z + 1;
-        Zone& served = zones_[zone.name];
+        auto [zone_it, new_zone] = zones_.try_emplace(zone.name);
+        if (!new_zone) {
+            continue; // served already: the first zone of a name wins
+        }
+        Zone& served = zone_it->second;
         served.info = "{\"id\":" + std::to_string(id) + ",\"zone\":";
         append_json_string(served.info, zone.name);
         served.info += fmt::format(",\"kind\":\"native\",\"serial\":{}}}", zone.serial);
-        all_domains_ += (z == 0 ? "" : ",") + served.info;
+        all_domains_ += (all_domains_.size() == 1 ? "" : ",") + served.info;
 
         // Each record is rendered once: into the AXFR list, in zone order, or for an ENT marker
-        // (which AXFR leaves out) into `ents`. The per-name arrays copy from there.
+        // (which AXFR leaves out) into text_. The answers are slices of these.
         const auto& records = zone.records;
         std::size_t estimate = 2;
         for (const auto& r : records) {
@@ -89,12 +107,12 @@ AnswerStore::AnswerStore(std::vector<ServedZone> zones, std::shared_ptr<const St
         }
         served.list.reserve(estimate);
         served.list = "[";
-        std::string ents;
         std::vector<Rendered> rendered(records.size());
         for (std::size_t i = 0; i < records.size(); ++i) {
             const ServedRecord& r = records[i];
-            std::string& out = r.qtype == "ENT" ? ents : served.list;
-            if (&out == &served.list) {
+            const bool ent = r.qtype == "ENT";
+            std::string& out = ent ? text_ : served.list;
+            if (!ent) {
                 if (out.size() > 1) {
                     out += ',';
                 }
@@ -106,104 +124,74 @@ AnswerStore::AnswerStore(std::vector<ServedZone> zones, std::shared_ptr<const St
         }
         served.list += ']';
 
-        // Group by name, then by type, keeping zone order inside each group.
+        // Group by name, keeping zone order inside each group.
         std::vector<std::uint32_t> order(records.size());
         std::iota(order.begin(), order.end(), 0U);
         std::stable_sort(order.begin(), order.end(), [&records](std::uint32_t a, std::uint32_t b) {
-            const ServedRecord& x = records[a];
-            const ServedRecord& y = records[b];
-            if (const int c = x.qname.compare(y.qname); c != 0) {
-                return c < 0;
-            }
-            return x.qtype < y.qtype;
+            return records[a].qname < records[b].qname;
         });
-
-        // Per name: the ANY array, then one array per type unless the name has a single type,
-        // whose array is the ANY array. Steered MX records are chosen per query, so left out.
-        struct Group {
-            const std::uint32_t* first;
-            const std::uint32_t* last;
-            int steer;
-        };
-        std::vector<Group> groups;
-        std::size_t text_size = text_.size();
-        const std::uint32_t* const end = order.data() + order.size();
-        for (const std::uint32_t* first = order.data(); first != end;) {
-            const std::string& qname = records[*first].qname;
-            const std::uint32_t* last = std::find_if(
-                first, end, [&](std::uint32_t i) { return records[i].qname != qname; });
-            const auto s = steered.find(qname);
-            const int steer = s == steered.end() ? -1 : static_cast<int>(s->second);
-            groups.push_back({first, last, steer});
-            first = last;
-        }
-        // The exact size first, so that text_ grows once per zone.
-        for (const Group& g : groups) {
-            std::size_t any = 2;
-            std::size_t types = 0;
-            std::size_t typed = 0;
-            for (const std::uint32_t* t = g.first; t != g.last;) {
-                const std::string& qtype = records[*t].qtype;
-                const std::uint32_t* t_end = std::find_if(
-                    t, g.last, [&](std::uint32_t i) { return records[i].qtype != qtype; });
-                if (g.steer < 0 || qtype != "MX") {
-                    const std::size_t size = array_size(rendered, t, t_end);
-                    any += size - 2 + (any > 2 ? 1 : 0);
-                    typed += size;
-                    ++types;
-                }
-                t = t_end;
+        // The keys of names_ point into served.names, sized first so that it never moves.
+        std::size_t names_size = 0;
+        for (std::size_t k = 0; k < order.size(); ++k) {
+            if (k == 0 || records[order[k]].qname != records[order[k - 1]].qname) {
+                names_size += records[order[k]].qname.size();
             }
-            text_size += any + (types > 1 ? typed : 0);
         }
-        text_.reserve(text_size);
+        served.names.reserve(names_size);
 
-        for (const Group& g : groups) {
-            const std::string& qname = records[*g.first].qname;
+        for (std::size_t first = 0; first < order.size();) {
+            const std::string& qname = records[order[first]].qname;
+            std::size_t last = first + 1;
+            while (last < order.size() && records[order[last]].qname == qname) {
+                ++last;
+            }
+            const std::size_t key_at = served.names.size();
+            served.names += qname;
+            const std::string_view key{served.names.data() + key_at, qname.size()};
             // A name at a zone cut belongs to both zones; pdns answers it from the deeper one.
-            auto [it, fresh] = names_.try_emplace(qname);
+            auto [it, fresh] = names_.try_emplace(key);
             Name& name = it->second;
             if (!fresh && name.zone_length > zone.name.size()) {
+                first = last;
                 continue;
             }
             name = Name{};
             name.zone_length = zone.name.size();
             name.zone_id = id;
-            name.steer = g.steer;
-            name.types_begin = types_.size();
-            name.any.offset = text_.size();
-            text_ += '[';
-            for (const std::uint32_t* t = g.first; t != g.last;) {
-                const std::string& qtype = records[*t].qtype;
-                const std::uint32_t* t_end = std::find_if(
-                    t, g.last, [&](std::uint32_t i) { return records[i].qtype != qtype; });
-                if (g.steer < 0 || qtype != "MX") {
-                    if (text_.size() > name.any.offset + 1) {
-                        text_ += ',';
-                    }
-                    // For now the type's elements within the ANY array.
-                    const std::size_t start = text_.size();
-                    append_elements(text_, rendered, t, t_end);
-                    types_.push_back({qtype, {start, text_.size() - start}});
+            if (auto s = steered.find(qname); s != steered.end()) {
+                name.steer = static_cast<int>(s->second);
+            }
+            // Steered MX records are chosen per query: left out of the static answers.
+            kept.clear();
+            for (std::size_t k = first; k < last; ++k) {
+                if (name.steer < 0 || records[order[k]].qtype != "MX") {
+                    kept.push_back(order[k]);
                 }
-                t = t_end;
             }
-            text_ += ']';
-            name.any.length = text_.size() - name.any.offset;
+            name.any = elements(rendered, kept);
+            // One answer per type, its records in zone order, types in order of appearance.
+            name.types_begin = types_.size();
+            for (std::size_t k = 0; k < kept.size(); ++k) {
+                const std::string& qtype = records[kept[k]].qtype;
+                bool seen = false;
+                for (std::size_t t = name.types_begin; t < types_.size() && !seen; ++t) {
+                    seen = types_[t].type == qtype;
+                }
+                if (seen) {
+                    continue;
+                }
+                of_type.clear();
+                for (std::size_t j = k; j < kept.size(); ++j) {
+                    if (records[kept[j]].qtype == qtype) {
+                        of_type.push_back(kept[j]);
+                    }
+                }
+                types_.push_back({qtype, of_type.size() == kept.size()
+                                             ? name.any
+                                             : elements(rendered, of_type)});
+            }
             name.types_count = types_.size() - name.types_begin;
-            if (name.types_count == 1) {
-                types_.back().records = name.any; // the only type's array is the ANY array
-                continue;
-            }
-            // Several types: each gets an array of its own after the ANY array.
-            for (std::size_t k = name.types_begin; k < types_.size(); ++k) {
-                Slice& slice = types_[k].records;
-                const std::size_t start = text_.size();
-                text_ += '[';
-                text_.append(text_, slice.offset, slice.length);
-                text_ += ']';
-                slice = {start, text_.size() - start};
-            }
+            first = last;
         }
     }
     all_domains_ += ']';
@@ -227,7 +215,7 @@ NameAnswer AnswerStore::find(std::string_view qname, std::string_view qtype) con
         return {};
     }
     const Name& name = it->second;
-    NameAnswer answer{"[]", name.steer, name.zone_id};
+    NameAnswer answer{{}, name.steer, name.zone_id};
     if (qtype == "ANY") {
         answer.records = text(name.any);
         return answer;

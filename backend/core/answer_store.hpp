@@ -34,9 +34,11 @@ struct ServedZone {
 
 // What a lookup finds at one name.
 struct NameAnswer {
-    std::string_view records = "[]"; // JSON array of the static records asked for
-    int steer = -1;                  // >= 0: the name's MX is steered by this rule index
-    std::size_t zone_id = 0;         // of the zone answering the name
+    // The static records asked for: the elements of a JSON array (objects joined by commas,
+    // without the brackets), empty when there are none.
+    std::string_view records;
+    int steer = -1;          // >= 0: the name's MX is steered by this rule index
+    std::size_t zone_id = 0; // of the zone answering the name
 };
 
 // Immutable once built; safe to read from any thread. Zone ids are 1-based in input order.
@@ -50,8 +52,11 @@ public:
     // The JSON array of the records owned by `qname` (any case, absolute) of type `qtype`
     // ("ANY" for all types); "[]" when there are none. pdns does wildcard synthesis, CNAME
     // chasing and referrals itself from these exact-name answers, as with its bind backend.
-    [[nodiscard]] std::string_view lookup(std::string_view qname, std::string_view qtype) const {
-        return find(qname, qtype).records;
+    [[nodiscard]] std::string lookup(std::string_view qname, std::string_view qtype) const {
+        std::string out{"["};
+        out += find(qname, qtype).records;
+        out += ']';
+        return out;
     }
     // The same, and whether the name's MX must be added by steering.
     [[nodiscard]] NameAnswer find(std::string_view qname, std::string_view qtype) const;
@@ -69,8 +74,10 @@ public:
     [[nodiscard]] std::size_t record_count() const { return record_count_; }
 
 private:
-    // Bytes [offset, offset + length) of text_: one JSON array of records.
+    // Bytes [offset, offset + length) of *in: the elements of a JSON array. `in` is a zone's
+    // AXFR list or text_, never moved once built (unordered_map nodes and members stay put).
     struct Slice {
+        const std::string* in = nullptr;
         std::size_t offset = 0;
         std::size_t length = 0;
     };
@@ -87,8 +94,9 @@ private:
         std::size_t types_count = 0;
     };
     struct Zone {
-        std::string info; // getDomainInfo object
-        std::string list; // AXFR array
+        std::string info;  // getDomainInfo object
+        std::string list;  // AXFR array
+        std::string names; // every owner name of the zone, back to back: the keys of names_
     };
     // Hash and equality that take a std::string_view, so that find() needs no key string.
     struct NameHash {
@@ -98,16 +106,18 @@ private:
         }
     };
 
-    [[nodiscard]] std::string_view text(Slice slice) const {
-        return std::string_view{text_}.substr(slice.offset, slice.length);
+    [[nodiscard]] static std::string_view text(const Slice& slice) {
+        return slice.in == nullptr ? std::string_view{}
+                                   : std::string_view{*slice.in}.substr(slice.offset, slice.length);
     }
 
     std::shared_ptr<const Steering> steering_;
-    // Every name's arrays, one after the other: a single allocation instead of one per name
-    // and type, and each record is rendered once.
+    // The records a name's answers cannot take from its zone's AXFR list, where each record is
+    // rendered once: ENT markers, and names or types whose records are not next to each other
+    // in the zone.
     std::string text_;
     std::vector<TypeAnswer> types_;
-    std::unordered_map<std::string, Name, NameHash, std::equal_to<>> names_;
+    std::unordered_map<std::string_view, Name, NameHash, std::equal_to<>> names_;
     std::unordered_map<std::string, Zone, NameHash, std::equal_to<>> zones_;
     std::string all_domains_;
     std::size_t record_count_ = 0;

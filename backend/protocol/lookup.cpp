@@ -43,15 +43,17 @@ std::string answer_metrics() {
 std::string lookup_records(const Request& request, const core::AnswerStore& store,
                            const core::HealthSnapshot& health, std::int64_t now_s) {
     const core::NameAnswer found = store.find(request.qname, request.qtype);
+    std::string out{"["};
+    out += found.records;
     if (found.steer < 0 || (request.qtype != "ANY" && request.qtype != "MX")) {
-        return std::string{found.records};
+        out += ']';
+        return out;
     }
     const core::SteerRule& rule = store.steering().rules[static_cast<std::size_t>(found.steer)];
     const core::Client client = core::parse_client(request.remote, request.real_remote);
     const core::SteerAnswer answer = core::steer(rule, store.steering().locator, client, health,
                                                  now_s, &store.steering().overrides);
     count_answer(store.steering(), answer);
-    std::string out{found.records.substr(0, found.records.size() - 1)}; // without ']'
     for (const core::MxRecord& record : answer.records) {
         out += out.size() > 1 ? ",{\"qtype\":\"MX\",\"qname\":" : "{\"qtype\":\"MX\",\"qname\":";
         core::append_json_string(out, rule.name);

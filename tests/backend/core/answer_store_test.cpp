@@ -93,3 +93,42 @@ TEST_CASE("answer store: a name in two served zones is answered from the deeper 
         CHECK(answer.find("\"NS\"") == std::string_view::npos);
     }
 }
+
+TEST_CASE("answer store: a name's records apart from each other in the zone are all answered") {
+    // a's records are interleaved with b's: its answers cannot be slices of the AXFR list.
+    ServedZone zone{"example.com.",
+                    1,
+                    {{"a.example.com.", "A", "192.0.2.1", 60},
+                     {"b.example.com.", "A", "192.0.2.9", 60},
+                     {"a.example.com.", "TXT", "\"x\"", 60},
+                     {"a.example.com.", "A", "192.0.2.2", 60}}};
+    const AnswerStore store{{zone}};
+    const std::string any = store.lookup("a.example.com.", "ANY");
+    CHECK(any.find("192.0.2.1") != std::string::npos);
+    CHECK(any.find("192.0.2.2") != std::string::npos);
+    CHECK(any.find(R"("content":"\"x\"")") != std::string::npos);
+    CHECK(any.find("192.0.2.9") == std::string::npos);
+    CHECK(
+        store.lookup("a.example.com.", "A") ==
+        R"([{"qtype":"A","qname":"a.example.com.","content":"192.0.2.1","ttl":60,"domain_id":1},)"
+        R"({"qtype":"A","qname":"a.example.com.","content":"192.0.2.2","ttl":60,"domain_id":1}])");
+    CHECK(store.lookup("a.example.com.", "TXT") ==
+          R"([{"qtype":"TXT","qname":"a.example.com.","content":"\"x\"","ttl":60,"domain_id":1}])");
+    CHECK(
+        store.lookup("b.example.com.", "ANY") ==
+        R"([{"qtype":"A","qname":"b.example.com.","content":"192.0.2.9","ttl":60,"domain_id":1}])");
+    // Each record once in AXFR, in zone order.
+    const auto list = store.list("example.com.");
+    REQUIRE(list);
+    CHECK(list->find("192.0.2.1") < list->find("192.0.2.9"));
+    CHECK(list->find("192.0.2.9") < list->find("192.0.2.2"));
+}
+
+TEST_CASE("answer store: of two zones with one name, the first is served") {
+    ServedZone first{"example.com.", 1, {{"a.example.com.", "A", "192.0.2.1", 60}}};
+    ServedZone second{"example.com.", 2, {{"a.example.com.", "A", "192.0.2.2", 60}}};
+    const AnswerStore store{{first, second}};
+    CHECK(store.all_domains() == R"([{"id":1,"zone":"example.com.","kind":"native","serial":1}])");
+    CHECK(store.lookup("a.example.com.", "A").find("192.0.2.1") != std::string::npos);
+    CHECK(store.lookup("a.example.com.", "A").find("192.0.2.2") == std::string::npos);
+}
