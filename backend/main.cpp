@@ -239,8 +239,10 @@ std::string state_json(const io::Prober& prober, const core::Overrides& override
 
 // /state (the prober's JSON dump) and /metrics on a loopback HTTP endpoint. A failure to bind
 // is logged; DNS keeps being served.
+// The status endpoint of the prober that `prober` holds at the time of each request: a reload
+// may replace the prober, or end health checks (then /state and /metrics answer 503).
 void start_status_server(asio::io_context& io, std::optional<io::HttpServer>& server,
-                         const std::string& listen, const io::Prober& prober,
+                         const std::string& listen, const std::unique_ptr<io::Prober>& prober,
                          const std::shared_ptr<const core::AnswerStore>& store) {
     const auto parsed = core::parse_listen("http:" + listen);
     if (!parsed || parsed->kind != core::Listen::Kind::http) {
@@ -253,11 +255,14 @@ void start_status_server(asio::io_context& io, std::optional<io::HttpServer>& se
                        [&prober, &store](const protocol::HttpRequest& request) {
                            protocol::HttpReply reply;
                            const std::string_view path{request.target};
-                           if (path == "/state") {
-                               reply.body = state_json(prober, store->steering().overrides);
+                           if (!prober && (path == "/state" || path == "/metrics")) {
+                               reply.status = 503;
+                               reply.body = "{\"error\":\"health checks are off\"}";
+                           } else if (path == "/state") {
+                               reply.body = state_json(*prober, store->steering().overrides);
                            } else if (path == "/metrics") {
-                               reply.body = metrics_text(*prober.snapshot()) +
-                                            prober.metrics_text() + protocol::answer_metrics();
+                               reply.body = metrics_text(*prober->snapshot()) +
+                                            prober->metrics_text() + protocol::answer_metrics();
                            } else {
                                reply.status = 404;
                                reply.body = "{\"error\":\"not found: try /state or /metrics\"}";
@@ -420,7 +425,7 @@ int run(const Options& o) {
                   {{"targets", std::to_string(loaded.steering->probe_targets.size())},
                    {"interval_ms", std::to_string(health->config.interval.count())}});
         if (!health->status_listen.empty()) {
-            start_status_server(io, status_server, health->status_listen, *prober, store);
+            start_status_server(io, status_server, health->status_listen, prober, store);
         }
     }
     const auto snapshot = [&prober] {
@@ -475,7 +480,8 @@ int run(const Options& o) {
         if (reloader.joinable()) {
             reloader.join(); // the previous reload has posted its result already
         }
-        reloader = std::thread([&io, &store, &reloading, &listen, &watched, &prober, o] {
+        reloader = std::thread([&io, &store, &reloading, &listen, &watched, &prober, &status_server,
+                                o] {
             io::ConfigResult next_config = effective_config(o);
             if (!next_config.errors.empty()) {
                 for (const auto& error : next_config.errors) {
@@ -491,8 +497,9 @@ int run(const Options& o) {
             auto next = io::load_zone_set(next_config.config.zones, next_config.steering,
                                           o.config_file.value_or("mxsteerd"));
             auto stamps = file_stamps(next_config.steering);
-            asio::post(io, [&store, &reloading, &listen, &watched, &prober, next = std::move(next),
-                            stamps = std::move(stamps), config = std::move(next_config.config)] {
+            asio::post(io, [&io, &store, &reloading, &listen, &watched, &prober, &status_server,
+                            next = std::move(next), stamps = std::move(stamps),
+                            config = std::move(next_config.config)] {
                 reloading = false;
                 watched = stamps; // also after a failure: the same files do not retrigger
                 if (next.steering_failed) {
@@ -510,12 +517,45 @@ int run(const Options& o) {
                                  {{"serving", core::to_string(listen)},
                                   {"configured", core::to_string(config.listen)}});
                 }
+                // [health] as it was and as it is now: a changed key starts a new prober (its
+                // addresses start over in initial_state and are probed at once), the same keys
+                // keep the prober and its states and only change its targets.
+                const std::optional<core::HealthSection> before = store->steering().health;
+                const std::optional<core::HealthSection>& after = next.steering->health;
+                std::unique_ptr<io::Prober> fresh;
+                if (after && (!prober || !before || !(before->config == after->config))) {
+                    try {
+                        fresh = std::make_unique<io::Prober>(after->config);
+                    } catch (const std::exception& e) {
+                        log::error("reload failed, still serving the previous zones",
+                                   {{"reason", fmt::format("[health]: {}", e.what())}});
+                        return;
+                    }
+                }
                 log::set_level(to_log_level(config.log_level));
                 store = next.store;
-                if (prober) {
+                if (!after) {
+                    if (prober) {
+                        prober.reset();
+                        status_server.reset();
+                        log::info("health checks stopped", {{"reason", "[health] removed"}});
+                    }
+                } else if (fresh) {
+                    const bool restarted = prober != nullptr;
+                    fresh->set_targets(store->steering().probe_targets);
+                    fresh->start();
+                    prober = std::move(fresh); // the previous prober stops here
+                    log::info(restarted ? "health checks restarted" : "health checks started",
+                              {{"targets", std::to_string(store->steering().probe_targets.size())},
+                               {"interval_ms", std::to_string(after->config.interval.count())}});
+                } else {
                     prober->set_targets(store->steering().probe_targets);
-                } else if (store->steering().health) {
-                    log::warning("[health] added, restart mxsteerd to start health checks");
+                }
+                if (after && (!before || before->status_listen != after->status_listen)) {
+                    status_server.reset();
+                    if (!after->status_listen.empty()) {
+                        start_status_server(io, status_server, after->status_listen, prober, store);
+                    }
                 }
                 log::info("reloaded",
                           {{"zones", std::to_string(store->zone_count())},

@@ -51,6 +51,7 @@ struct HealthConfig {
         Millis starttls{5000};      // the STARTTLS command's reply
         Millis tls_handshake{5000}; // the handshake, certificate checks included
         Millis quit{2000};
+        bool operator==(const Timeouts&) const = default;
     } timeouts;
     // A TLS session is resumed (tickets or session ids, as the server offers) for up to this
     // long after the full handshake that checked the certificate; 0: every handshake is full.
@@ -65,6 +66,8 @@ struct HealthConfig {
     Health initial_state = Health::up; // every address before its first result
     ExchangeUpWhen exchange_up_when = ExchangeUpWhen::any;
     std::int64_t max_snapshot_age_s = 30; // HealthSnapshot::max_age_s
+
+    bool operator==(const HealthConfig&) const = default;
 };
 
 // Problems with a config, one message each ("health.fall must be >= 1, got 0"); empty: valid.

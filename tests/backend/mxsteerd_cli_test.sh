@@ -315,4 +315,96 @@ contains "$work/ovr.reply" '"content":"10 mx-eu1.example.com."'
 kill "$daemon"
 wait "$daemon" || fail "mxsteerd exited $? on SIGTERM"
 daemon=
+echo "case: a reload applies [health]: started when added, restarted when changed, stopped when removed"
+# Exchanges on loopback addresses where nothing listens: the probes are refused, never sent off
+# the machine.
+mkdir -p "$work/health"
+cat >"$work/health/example.com.zone" <<'ZONE'
+$ORIGIN example.com.
+$TTL 300
+@       SOA  ns1 hostmaster 1 7200 3600 1209600 300
+@       NS   ns1
+@       MX   10 mx-eu1
+@       MX   20 mx-us1
+ns1     A    192.0.2.53
+mx-eu1  A    127.0.60.1
+mx-us1  A    127.0.60.2
+ZONE
+status_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+write_health_config() { # write_health_config [HEALTH KEY LINES...]: without any, no [health]
+    {
+        cat <<'CONFIG'
+listen = "unix:health.sock"
+zones = ["example.com.zone"]
+[[regions]]
+name = "eu"
+[networks]
+"192.0.2.0/24" = "eu"
+[[steer]]
+name = "example.com."
+[[steer.pools]]
+name = "eu"
+exchanges = ["mx-eu1.example.com.", "mx-us1.example.com."]
+CONFIG
+        if (($#)); then
+            printf '[health]\nstatus_listen = "127.0.0.1:%s"\n' "$status_port"
+            printf '%s\n' "$@"
+        fi
+    } >"$work/health/mxsteer.toml.new"
+    mv "$work/health/mxsteer.toml.new" "$work/health/mxsteer.toml"
+}
+state() { # the status endpoint's /state, or "unreachable: WHY"
+    python3 -c '
+import sys, urllib.request
+try:
+    print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())
+except Exception as e:
+    print("unreachable:", e)
+' "http://127.0.0.1:$status_port/state"
+}
+write_health_config
+"$mxsteerd" --config "$work/health/mxsteer.toml" 2>"$work/health.log" &
+daemon=$!
+wait_for "$work/health.log" "msg=listening"
+lacks "$work/health.log" "health checks"
+write_health_config 'interval = 1' 'spread = 0.1'
+kill -HUP "$daemon"
+wait_for "$work/health.log" 'msg="health checks started" targets=2 interval_ms=1000'
+wait_for "$work/health.log" "msg=reloaded"
+for _ in $(seq 50); do
+    state >"$work/health.state"
+    grep -q '"phase":"connect"' "$work/health.state" && break
+    sleep 0.1
+done
+contains "$work/health.state" '"address":"127.0.60.1"'
+contains "$work/health.state" '"phase":"connect"'
+# The same [health] keys: the prober and its states stay.
+kill -HUP "$daemon"
+for _ in $(seq 100); do
+    [[ $(grep -c 'msg=reloaded' "$work/health.log") -ge 2 ]] && break
+    sleep 0.1
+done
+[[ $(grep -c 'msg=reloaded' "$work/health.log") -ge 2 ]] || fail "no second reload: $(cat "$work/health.log")"
+[[ $(grep -c 'msg="health checks' "$work/health.log") -eq 1 ]] ||
+    fail "an unchanged [health] restarted the prober: $(cat "$work/health.log")"
+write_health_config 'interval = 2' 'spread = 0.1'
+kill -HUP "$daemon"
+wait_for "$work/health.log" 'msg="health checks restarted" targets=2 interval_ms=2000'
+state >"$work/health.state"
+contains "$work/health.state" '"address":"127.0.60.2"'
+# A [health] the prober cannot use (a CA file that is not there): the reload fails; the prober
+# and the zones stay.
+write_health_config 'interval = 2' 'verify = "pkix"' "ca_file = \"$work/health/missing.pem\""
+kill -HUP "$daemon"
+wait_for "$work/health.log" "reload failed, still serving the previous zones"
+state >"$work/health.state"
+contains "$work/health.state" '"address":"127.0.60.2"'
+write_health_config
+kill -HUP "$daemon"
+wait_for "$work/health.log" 'msg="health checks stopped"'
+state >"$work/health.state"
+contains "$work/health.state" "unreachable"
+kill "$daemon"
+wait "$daemon" || fail "mxsteerd exited $? on SIGTERM"
+daemon=
 echo "PASS"
