@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 namespace mxsteer::core {
 
@@ -289,6 +290,7 @@ void HealthTracker::set_targets(std::vector<ProbeTarget> targets, Millis now) {
         next.emplace(std::move(key), std::move(status));
     }
     targets_ = std::move(next);
+    changed_ = true;
 }
 
 std::optional<Transition> HealthTracker::observe(std::string_view key, const ProbeReport& report,
@@ -301,6 +303,8 @@ std::optional<Transition> HealthTracker::observe(std::string_view key, const Pro
     ProbeResult result = classify(report, config_);
     const AddressState before = status.state;
     status.state = advance(before, result.state, config_);
+    changed_ = changed_ || status.state.up != before.up || status.state.state != before.state ||
+               changing(status.state) != changing(before);
     status.latency = report.latency;
     status.last_probe_at = now;
     status.next_due = now + next_delay(status.state, config_, random);
@@ -310,6 +314,10 @@ std::optional<Transition> HealthTracker::observe(std::string_view key, const Pro
     }
     status.last_change_at = now;
     return Transition{it->first, before.state, status.state.state, *status.last};
+}
+
+bool HealthTracker::take_changes() {
+    return std::exchange(changed_, false);
 }
 
 const TargetStatus* HealthTracker::find(std::string_view key) const {

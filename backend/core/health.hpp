@@ -211,6 +211,11 @@ public:
     // The view for steer() at `now`: per exchange, its state, how long it cannot change
     // (stable_for_s) and whether it is changing; taken_at_s = now, checking = true.
     [[nodiscard]] HealthSnapshot snapshot(Millis now) const;
+    // Whether a snapshot taken now could differ from the last one in more than its time: the
+    // targets, an address's state or whether it is changing have changed since. Clears the
+    // mark. Otherwise only stable_for_s moves, and it grows with each probe: an older snapshot
+    // with its age taken off errs on the short side.
+    [[nodiscard]] bool take_changes();
     // Every target as JSON: exchange, address, port, state, probed, reason, phase, last change,
     // last probe, latency, counters, next probe; and the exchanges as in snapshot().
     [[nodiscard]] std::string dump_json(Millis now) const;
@@ -218,6 +223,7 @@ public:
 private:
     HealthConfig config_;
     std::map<std::string, TargetStatus, std::less<>> targets_;
+    bool changed_ = true; // see take_changes()
 };
 
 } // namespace mxsteer::core

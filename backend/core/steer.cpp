@@ -444,12 +444,16 @@ SteerAnswer steer(const SteerRule& rule, const Locator& locator, const Client& c
         return canonical(Decision::steered, clamp_ttl(rule.canonical_ttl, rule), 0);
     }
 
-    // Rule 6: no longer than the answer can stay right.
+    // Rule 6: no longer than the answer can stay right; the snapshot's age is gone already.
+    const std::int64_t age =
+        health.taken_at_s ? std::max<std::int64_t>(now_s - *health.taken_at_s, 0) : 0;
     std::uint32_t ttl = rule.canonical_ttl;
     for (const MxRecord& record : answer.records) {
         if (const ExchangeHealth* h = health_of(record.exchange)) {
             const bool settling = h->changing || h->state == Health::degraded;
-            ttl = std::min(ttl, settling ? rule.ttl_min : h->stable_for_s);
+            const std::uint32_t stable =
+                h->stable_for_s > age ? h->stable_for_s - static_cast<std::uint32_t>(age) : 0;
+            ttl = std::min(ttl, settling ? rule.ttl_min : stable);
         }
     }
     answer.ttl_s = clamp_ttl(ttl, rule);

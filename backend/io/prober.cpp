@@ -846,8 +846,20 @@ void Prober::release_slot() {
 
 asio::awaitable<void> Prober::publish_loop() {
     asio::steady_timer timer{*io_};
+    const auto heartbeat = std::clamp<std::chrono::milliseconds>(
+        std::chrono::seconds{config_.max_snapshot_age_s} / 2, publish_period, heartbeat_period);
+    auto published = std::chrono::steady_clock::time_point{};
     while (running_) {
-        publish();
+        bool changed = false;
+        {
+            const std::lock_guard lock{mutex_};
+            changed = tracker_.take_changes();
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (changed || now - published >= heartbeat) {
+            publish();
+            published = now;
+        }
         timer.expires_after(publish_period);
         co_await timer.async_wait(as_tuple_awaitable);
     }

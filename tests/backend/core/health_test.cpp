@@ -483,6 +483,27 @@ TEST_CASE("health: stable_for_s counts down with time and never goes below zero"
     CHECK(tracker.snapshot(60s).exchanges.at("mx1.example.com.").stable_for_s == 2);
 }
 
+TEST_CASE("health: only a change of state or of changing marks the snapshot for publishing") {
+    HealthTracker tracker{config_for_tests()};
+    const ProbeTarget t = target("mx1.example.com.", "192.0.2.1");
+    const std::string key = target_key(t);
+    tracker.set_targets({t}, 0ms);
+    CHECK(tracker.take_changes()); // new targets
+    CHECK_FALSE(tracker.take_changes());
+    tracker.observe(key, ok(), 0ms, 0); // first result: probed, no longer changing
+    CHECK(tracker.take_changes());
+    tracker.observe(key, ok(), 10s, 0); // steady: only the schedule moves
+    CHECK_FALSE(tracker.take_changes());
+    tracker.observe(key, failed(ProbePhase::connect, ProbeError::refused), 20s, 0);
+    CHECK(tracker.take_changes()); // still up, but changing
+    tracker.observe(key, failed(ProbePhase::connect, ProbeError::refused), 22s, 0);
+    CHECK(tracker.take_changes()); // down
+    tracker.observe(key, failed(ProbePhase::connect, ProbeError::refused), 26s, 0);
+    CHECK_FALSE(tracker.take_changes()); // down and staying down
+    tracker.set_targets({t}, 30s);
+    CHECK(tracker.take_changes()); // a reload
+}
+
 TEST_CASE("health: the state dump names every target with reason, phase and times") {
     HealthTracker tracker{config_for_tests()};
     const ProbeTarget t = target("mx1.example.com.", "192.0.2.1");

@@ -418,6 +418,21 @@ TEST_CASE("rule 6: the TTL is clamped and follows health") {
     CHECK(steer(rule(), locator, client("192.0.2.1", 32), HealthSnapshot{}, 0).ttl_s == 300);
 }
 
+TEST_CASE("rule 6: a snapshot's age is taken off the time its exchanges stay as they are") {
+    const Locator locator = networks_locator();
+    SteerRule r = rule();
+    r.canonical_ttl = 3600;
+    HealthSnapshot h = checked({}, 1000);
+    h.max_age_s = 300;
+    h.exchanges["mx-us1.example.com."] = ExchangeHealth{Health::up, 100, false};
+    CHECK(steer(r, locator, client("192.0.2.1", 32), h, 1000).ttl_s == 100);
+    CHECK(steer(r, locator, client("192.0.2.1", 32), h, 1040).ttl_s == 60);
+    // Past it: the shortest TTL, not a wrapped-around long one.
+    CHECK(steer(r, locator, client("192.0.2.1", 32), h, 1150).ttl_s == r.ttl_min);
+    // A clock that went back counts as no age.
+    CHECK(steer(r, locator, client("192.0.2.1", 32), h, 990).ttl_s == 100);
+}
+
 TEST_CASE("rule 7: the scope is the deciding block, within the source prefix, never 0 unknown") {
     const Locator locator = networks_locator();
     struct Case {
