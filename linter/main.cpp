@@ -136,17 +136,6 @@ Options parse_args(int argc, char** argv) {
     return o;
 }
 
-// X.zone -> X.mta-sts.txt beside it, when that file exists.
-std::optional<std::string> sibling_policy(const std::string& zone_file) {
-    std::filesystem::path p{zone_file};
-    p.replace_extension(".mta-sts.txt");
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(p, ec)) {
-        return p.string();
-    }
-    return std::nullopt;
-}
-
 // A zone file to lint: a FILE argument, or an mxsteer.toml [[zones]] entry.
 struct ZoneInput {
     std::string path;
@@ -249,22 +238,18 @@ int run(const Options& o) {
     std::vector<std::string> kept_paths;
     auto lint_zone = [&](LoadResult& loaded, const std::string& path) {
         LintOptions options = base;
-        const auto policy_path = o.mta_sts_policy ? o.mta_sts_policy : sibling_policy(path);
-        if (policy_path) {
-            try {
+        std::vector<Diagnostic> found;
+        try {
+            if (o.mta_sts_policy) {
                 options.mta_sts_policy =
-                    MtaStsPolicyText{*policy_path, read_text_file(*policy_path)};
-            } catch (const std::system_error& e) {
-                fmt::print(stderr, "mxlint: {}\n", e.what());
-                status = 2;
-                return;
+                    MtaStsPolicyText{*o.mta_sts_policy, read_text_file(*o.mta_sts_policy)};
             }
+            found = lint_loaded(loaded, path, std::move(options), config.settings_for(path));
+        } catch (const std::system_error& e) {
+            fmt::print(stderr, "mxlint: {}\n", e.what());
+            status = 2;
+            return;
         }
-        std::vector<Diagnostic> found = run_rules_threaded(loaded.zone, options);
-        found.insert(found.end(), std::make_move_iterator(loaded.diagnostics.begin()),
-                     std::make_move_iterator(loaded.diagnostics.end()));
-        found = apply_settings(std::move(found), config.settings_for(path), loaded.suppressions);
-        sort_findings(found);
         report.findings.insert(report.findings.end(), std::make_move_iterator(found.begin()),
                                std::make_move_iterator(found.end()));
         ++report.files;

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
+#include <iterator>
 #include <optional>
 #include <system_error>
 #include <thread>
@@ -78,6 +80,32 @@ std::vector<Diagnostic> run_rules_threaded(const Zone& zone, const LintOptions& 
         run(true);
     }
     return join_findings(std::move(found));
+}
+
+std::optional<std::string> sibling_policy(const std::string& zone_file) {
+    std::filesystem::path p{zone_file};
+    p.replace_extension(".mta-sts.txt");
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(p, ec)) {
+        return p.string();
+    }
+    return std::nullopt;
+}
+
+std::vector<Diagnostic> lint_loaded(LoadResult& loaded, const std::string& path,
+                                    LintOptions options, const RuleSettings& settings) {
+    if (!options.mta_sts_policy) {
+        if (const auto policy = sibling_policy(path)) {
+            options.mta_sts_policy = MtaStsPolicyText{*policy, read_text_file(*policy)};
+        }
+    }
+    std::vector<Diagnostic> found = run_rules_threaded(loaded.zone, options);
+    found.insert(found.end(), std::make_move_iterator(loaded.diagnostics.begin()),
+                 std::make_move_iterator(loaded.diagnostics.end()));
+    loaded.diagnostics.clear();
+    found = apply_settings(std::move(found), settings, loaded.suppressions);
+    sort_findings(found);
+    return found;
 }
 
 } // namespace mxsteer::lint

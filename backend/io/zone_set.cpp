@@ -114,10 +114,8 @@ ZoneSetResult load_zone_set(const std::vector<core::ZoneSource>& sources,
                 continue;
             }
             auto loaded = lint::load_zone_file(path, text, *origin);
-            auto findings = lint::run_rules_threaded(loaded.zone, {});
-            findings.insert(findings.end(), loaded.diagnostics.begin(), loaded.diagnostics.end());
-            findings = lint::apply_settings(std::move(findings), {}, loaded.suppressions);
-            lint::sort_findings(findings);
+            // As mxlint lints it, with the MTA-STS policy beside the file.
+            const auto findings = lint::lint_loaded(loaded, path, {}, {});
             bool errors = false;
             for (const auto& d : findings) {
                 if (d.severity == lint::Severity::info) {

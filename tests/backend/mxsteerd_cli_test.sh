@@ -97,6 +97,17 @@ echo "case: --check-config without a config, as before"
 expect 0 "$mxsteerd" --check-config "$data/zones/good.example.com.zone"
 contains "$work/err" "zones=1 refused=0"
 
+echo "case: the MTA-STS policy beside a zone file is checked as mxlint checks it"
+mkdir -p "$work/sts"
+cp "$src/zones/example.org.zone" "$src/zones/example.org.mta-sts.txt" "$work/sts/"
+expect 0 "$mxsteerd" --check-config "$work/sts/example.org.zone"
+contains "$work/err" "zones=1 refused=0"
+# A policy that no longer lists the exchanges: mail under `mode: enforce` cannot be delivered.
+sed -i 's/^mx: .*/mx: mx.example.net/' "$work/sts/example.org.mta-sts.txt"
+expect 1 "$mxsteerd" --check-config "$work/sts/example.org.zone"
+contains "$work/err" "rule=mta-sts-mx-not-covered"
+contains "$work/err" "zones=0 refused=1"
+
 echo "case: --check-config exits 2 for config errors, with file:line:col"
 expect 2 "$mxsteerd" --check-config --config "$data/bad_key.invalid.toml"
 contains "$work/err" "$data/bad_key.invalid.toml:3:1: error: unknown key 'log_leve', expected 'listen', 'log_level', 'zones', 'regions', 'networks', 'geoip', 'steer', 'health' or 'overrides'"
