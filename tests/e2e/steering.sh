@@ -102,7 +102,9 @@ EOF
 mx() {
     local port=$1 out answer scope
     shift
-    out=$(e2e_dig "$port" example.com MX "$@") || e2e_die "dig failed: $*"
+    local status=0
+    out=$(e2e_dig "$port" example.com MX "$@") || status=$?
+    ((status == 0)) || e2e_die "dig failed (exit $status): $* $out"
     grep -q 'status: NOERROR' <<<"$out" || e2e_die "not NOERROR for $*: $out"
     answer=$(awk '/^;; ANSWER SECTION/ {a = 1; next} /^$/ {a = 0} a && $4 == "MX" {print $5 " " $6}' <<<"$out" | sort | paste -sd, -)
     scope=$(sed -n 's/^; CLIENT-SUBNET: .*\/\([0-9]*\)$/\1/p' <<<"$out")
@@ -362,6 +364,14 @@ dnsdist)
     done
     [[ -n $pdns_pid ]] || e2e_die "no pdns_server pid"
     e2e_stop "$pdns_pid" || true # its exit status on TERM does not matter here
+    # Once its health check has marked pdns down, dnsdist has no server to pick: the cache
+    # alone answers, ECS included (examples/dnsdist.conf: getPool(""):setECS(true)).
+    for ((n = 0; n < E2E_TIMEOUT * 10; n++)); do
+        grep -q "Marking downstream pdns .* as 'down'" "$ddir/dnsdist.log" && break
+        sleep 0.1
+    done
+    grep -q "Marking downstream pdns .* as 'down'" "$ddir/dnsdist.log" ||
+        e2e_die "dnsdist did not mark the stopped pdns down"
     expect "cache only, 127.0.1.1" "$(mx "$dport" -b 127.0.1.1)" "$eu scope=none"
     expect "cache only, 127.0.2.1" "$(mx "$dport" -b 127.0.2.1)" "$us scope=none"
     out=$(e2e_dig "$dport" -b 127.0.2.1 www.example.com A) || e2e_die "static name from cache failed"
