@@ -526,6 +526,8 @@ int run(const Options& o) {
                 if (after && (!prober || !before || !(before->config == after->config))) {
                     try {
                         fresh = std::make_unique<io::Prober>(after->config);
+                        fresh->set_targets(next.store->steering().probe_targets);
+                        fresh->start();
                     } catch (const std::exception& e) {
                         log::error("reload failed, still serving the previous zones",
                                    {{"reason", fmt::format("[health]: {}", e.what())}});
@@ -542,8 +544,6 @@ int run(const Options& o) {
                     }
                 } else if (fresh) {
                     const bool restarted = prober != nullptr;
-                    fresh->set_targets(store->steering().probe_targets);
-                    fresh->start();
                     prober = std::move(fresh); // the previous prober stops here
                     log::info(restarted ? "health checks restarted" : "health checks started",
                               {{"targets", std::to_string(store->steering().probe_targets.size())},

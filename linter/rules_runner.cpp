@@ -84,7 +84,14 @@ std::vector<Diagnostic> run_rules_threaded(const Zone& zone, const LintOptions& 
 
 std::optional<std::string> sibling_policy(const std::string& zone_file) {
     std::filesystem::path p{zone_file};
-    p.replace_extension(".mta-sts.txt");
+    // example.com.zone and example.com.db -> example.com.mta-sts.txt; a file named for its
+    // domain, example.com, keeps its whole name: example.com.mta-sts.txt.
+    const auto extension = p.extension();
+    if (extension == ".zone" || extension == ".db") {
+        p.replace_extension(".mta-sts.txt");
+    } else {
+        p += ".mta-sts.txt";
+    }
     std::error_code ec;
     if (std::filesystem::is_regular_file(p, ec)) {
         return p.string();

@@ -17,7 +17,8 @@ namespace mxsteer::lint {
 [[nodiscard]] std::vector<Diagnostic> run_rules_threaded(const Zone& zone,
                                                          const LintOptions& options);
 
-// X.mta-sts.txt beside zone file X.zone (X.db...), when that file exists.
+// X.mta-sts.txt beside zone file X.zone or X.db (or beside a file X of another name, such as
+// one named for its domain), when that file exists.
 [[nodiscard]] std::optional<std::string> sibling_policy(const std::string& zone_file);
 
 // Every finding of a loaded zone file, as mxlint reports it and mxsteerd judges a zone by:

@@ -48,6 +48,12 @@ public:
     // records are left out of the pre-rendered answers.
     explicit AnswerStore(std::vector<ServedZone> zones,
                          std::shared_ptr<const Steering> steering = nullptr);
+    // Its answers point into its own buffers: neither copied nor moved.
+    AnswerStore(const AnswerStore&) = delete;
+    AnswerStore& operator=(const AnswerStore&) = delete;
+    AnswerStore(AnswerStore&&) = delete;
+    AnswerStore& operator=(AnswerStore&&) = delete;
+    ~AnswerStore() = default;
 
     // The JSON array of the records owned by `qname` (any case, absolute) of type `qtype`
     // ("ANY" for all types); "[]" when there are none. pdns does wildcard synthesis, CNAME

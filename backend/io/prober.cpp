@@ -268,6 +268,9 @@ awaitable<std::tuple<std::error_code, int>> tls_call(Connection& c, Call call) {
             c.tls_error.clear();
             co_return std::tuple{std::error_code{asio::error::eof}, 0};
         }
+        // The fatal alert OpenSSL wrote tells the server why; whether it arrives does not
+        // change the outcome.
+        static_cast<void>(co_await flush(c));
         co_return std::tuple{std::make_error_code(std::errc::protocol_error), 0};
     }
 }

@@ -107,6 +107,15 @@ sed -i 's/^mx: .*/mx: mx.example.net/' "$work/sts/example.org.mta-sts.txt"
 expect 1 "$mxsteerd" --check-config "$work/sts/example.org.zone"
 contains "$work/err" "rule=mta-sts-mx-not-covered"
 contains "$work/err" "zones=0 refused=1"
+# A zone file named for its domain: its policy is example.org.mta-sts.txt, never the
+# example.mta-sts.txt that another domain's file (example.net) would share.
+mkdir -p "$work/sts2"
+cp "$src/zones/example.org.zone" "$work/sts2/example.org"
+cp "$work/sts/example.org.mta-sts.txt" "$work/sts2/example.mta-sts.txt"
+expect 0 "$mxsteerd" --check-config "$work/sts2/example.org"
+cp "$work/sts/example.org.mta-sts.txt" "$work/sts2/example.org.mta-sts.txt"
+expect 1 "$mxsteerd" --check-config "$work/sts2/example.org"
+contains "$work/err" "rule=mta-sts-mx-not-covered"
 
 echo "case: --check-config exits 2 for config errors, with file:line:col"
 expect 2 "$mxsteerd" --check-config --config "$data/bad_key.invalid.toml"
