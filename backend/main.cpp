@@ -237,10 +237,9 @@ std::string state_json(const io::Prober& prober, const core::Overrides& override
     return out + "}}";
 }
 
-// /state (the prober's JSON dump) and /metrics on a loopback HTTP endpoint. A failure to bind
-// is logged; DNS keeps being served.
-// The status endpoint of the prober that `prober` holds at the time of each request: a reload
-// may replace the prober, or end health checks (then /state and /metrics answer 503).
+// /state (the prober's JSON dump) and /metrics on a loopback HTTP endpoint, of the prober that
+// `prober` holds at the time of each request: a reload may replace it, or end health checks
+// (then both answer 503). A failure to bind is logged; DNS keeps being served.
 void start_status_server(asio::io_context& io, std::optional<io::HttpServer>& server,
                          const std::string& listen, const std::unique_ptr<io::Prober>& prober,
                          const std::shared_ptr<const core::AnswerStore>& store) {
@@ -274,6 +273,20 @@ void start_status_server(asio::io_context& io, std::optional<io::HttpServer>& se
         log::error("status endpoint not started",
                    {{"status_listen", listen}, {"reason", e.what()}});
     }
+}
+
+// A prober for `config` on a thread of its own, already probing `targets`; `what` ("health
+// checks started", "... restarted") is logged. Throws what Prober's constructor and start()
+// throw: a CA file that cannot be loaded, a thread that cannot be had.
+std::unique_ptr<io::Prober> start_prober(const core::HealthConfig& config,
+                                         const std::vector<core::ProbeTarget>& targets,
+                                         std::string_view what) {
+    auto prober = std::make_unique<io::Prober>(config);
+    prober->set_targets(targets);
+    prober->start();
+    log::info(what, {{"targets", std::to_string(targets.size())},
+                     {"interval_ms", std::to_string(config.interval.count())}});
+    return prober;
 }
 
 // How often the networks files and the geo database are checked for changes.
@@ -413,17 +426,13 @@ int run(const Options& o) {
     // of its own and posts the swap back to the loop, so no lookup ever waits for it.
     std::shared_ptr<const core::AnswerStore> store = loaded.store;
 
-    // Health checks: one prober for the daemon's life on a thread of its own; lookups read its
-    // newest snapshot without waiting. A reload replaces its targets.
+    // Health checks: a prober on a thread of its own; lookups read its newest snapshot without
+    // waiting. A reload replaces its targets, or the prober when [health] changed.
     std::unique_ptr<io::Prober> prober;
     std::optional<io::HttpServer> status_server;
     if (const auto& health = loaded.steering->health) {
-        prober = std::make_unique<io::Prober>(health->config);
-        prober->set_targets(loaded.steering->probe_targets);
-        prober->start();
-        log::info("health checks started",
-                  {{"targets", std::to_string(loaded.steering->probe_targets.size())},
-                   {"interval_ms", std::to_string(health->config.interval.count())}});
+        prober =
+            start_prober(health->config, loaded.steering->probe_targets, "health checks started");
         if (!health->status_listen.empty()) {
             start_status_server(io, status_server, health->status_listen, prober, store);
         }
@@ -525,9 +534,9 @@ int run(const Options& o) {
                 std::unique_ptr<io::Prober> fresh;
                 if (after && (!prober || !before || !(before->config == after->config))) {
                     try {
-                        fresh = std::make_unique<io::Prober>(after->config);
-                        fresh->set_targets(next.store->steering().probe_targets);
-                        fresh->start();
+                        fresh = start_prober(after->config, next.store->steering().probe_targets,
+                                             prober ? "health checks restarted"
+                                                    : "health checks started");
                     } catch (const std::exception& e) {
                         log::error("reload failed, still serving the previous zones",
                                    {{"reason", fmt::format("[health]: {}", e.what())}});
@@ -543,11 +552,7 @@ int run(const Options& o) {
                         log::info("health checks stopped", {{"reason", "[health] removed"}});
                     }
                 } else if (fresh) {
-                    const bool restarted = prober != nullptr;
                     prober = std::move(fresh); // the previous prober stops here
-                    log::info(restarted ? "health checks restarted" : "health checks started",
-                              {{"targets", std::to_string(store->steering().probe_targets.size())},
-                               {"interval_ms", std::to_string(after->config.interval.count())}});
                 } else {
                     prober->set_targets(store->steering().probe_targets);
                 }

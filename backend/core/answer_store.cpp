@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include "answer_store.hpp"
 
+#include "core/name.hpp"
 #include "json_text.hpp"
 
 #include <fmt/format.h>
@@ -198,17 +199,18 @@ AnswerStore::AnswerStore(std::vector<ServedZone> zones, std::shared_ptr<const St
 }
 
 NameAnswer AnswerStore::find(std::string_view qname, std::string_view qtype) const {
-    // Folded into a buffer on the stack: a lookup allocates nothing.
-    std::array<char, 1024> buffer{};
-    std::string folded;
+    // Folded into a buffer on the stack (left uninitialised: only qname's length is used), so
+    // that a lookup allocates nothing; a name longer than any DNS name in presentation form
+    // gets a string.
+    std::array<char, 1024> buffer; // NOLINT(cppcoreguidelines-pro-type-member-init)
+    std::string long_name;
     std::string_view key;
     if (qname.size() <= buffer.size()) {
         std::transform(qname.begin(), qname.end(), buffer.begin(), fold);
         key = std::string_view{buffer.data(), qname.size()};
     } else {
-        folded.resize(qname.size());
-        std::transform(qname.begin(), qname.end(), folded.begin(), fold);
-        key = folded;
+        long_name = lint::ascii_lower(qname);
+        key = long_name;
     }
     const auto it = names_.find(key);
     if (it == names_.end()) {
@@ -230,18 +232,14 @@ NameAnswer AnswerStore::find(std::string_view qname, std::string_view qtype) con
 }
 
 std::optional<std::string_view> AnswerStore::list(std::string_view zone) const {
-    std::string folded{zone};
-    std::transform(folded.begin(), folded.end(), folded.begin(), fold);
-    if (auto it = zones_.find(std::string_view{folded}); it != zones_.end()) {
+    if (auto it = zones_.find(lint::ascii_lower(zone)); it != zones_.end()) {
         return it->second.list;
     }
     return std::nullopt;
 }
 
 std::optional<std::string_view> AnswerStore::domain_info(std::string_view zone) const {
-    std::string folded{zone};
-    std::transform(folded.begin(), folded.end(), folded.begin(), fold);
-    if (auto it = zones_.find(std::string_view{folded}); it != zones_.end()) {
+    if (auto it = zones_.find(lint::ascii_lower(zone)); it != zones_.end()) {
         return it->second.info;
     }
     return std::nullopt;

@@ -236,24 +236,16 @@ awaitable<std::tuple<std::error_code, int>> tls_call(Connection& c, Call call) {
             if (e == SSL_ERROR_WANT_WRITE) {
                 continue; // `out` takes every write; nothing to wait for
             }
-            // OpenSSL takes what the pipe holds before it asks for more; should it not, the
-            // bytes it left stay ahead of the new ones.
-            const std::size_t kept = pipe.in_end - pipe.in_begin;
-            std::memmove(pipe.in.data(), pipe.in.data() + pipe.in_begin, kept);
-            pipe.in_begin = 0;
-            pipe.in_end = kept;
-            if (pipe.eof || kept == TlsPipe::in_size) {
-                c.tls_error = "TLS: the library asked for more input than it takes";
-                co_return std::tuple{std::make_error_code(std::errc::protocol_error), 0};
-            }
-            const auto [ec, n] = co_await c.socket.async_read_some(
-                asio::buffer(pipe.in.data() + kept, TlsPipe::in_size - kept), as_tuple_awaitable);
+            // pipe_read asks for a retry only once `in` is drained (and never after eof).
+            const auto [ec, n] =
+                co_await c.socket.async_read_some(asio::buffer(pipe.in), as_tuple_awaitable);
             if (ec == asio::error::eof) {
                 pipe.eof = true; // OpenSSL tells a close_notify from a bare close
             } else if (ec) {
                 co_return std::tuple{ec, 0};
             }
-            pipe.in_end += n;
+            pipe.in_begin = 0;
+            pipe.in_end = n;
             continue;
         }
         // The pipe never fails a read or write, so a "system call" error is the peer's close.
