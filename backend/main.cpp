@@ -556,7 +556,10 @@ int run(const Options& o) {
                 } else {
                     prober->set_targets(store->steering().probe_targets);
                 }
-                if (after && (!before || before->status_listen != after->status_listen)) {
+                // Bound anew when status_listen changed, and tried again when it could not be
+                // bound before (its port was taken): each reload retries.
+                if (after &&
+                    (!before || before->status_listen != after->status_listen || !status_server)) {
                     status_server.reset();
                     if (!after->status_listen.empty()) {
                         start_status_server(io, status_server, after->status_listen, prober, store);

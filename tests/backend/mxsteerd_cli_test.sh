@@ -10,7 +10,12 @@ src=$2
 data=$src/tests/data/backend
 work=$(mktemp -d /tmp/mxsteerd-cli.XXXXXX)
 daemon=
+squatter=
 cleanup() {
+    if [[ -n $squatter ]]; then
+        kill "$squatter" 2>/dev/null || true
+        wait "$squatter" 2>/dev/null || true
+    fi
     if [[ -n $daemon ]]; then
         kill "$daemon" 2>/dev/null || true
         wait "$daemon" 2>/dev/null || true
@@ -424,6 +429,34 @@ kill -HUP "$daemon"
 wait_for "$work/health.log" 'msg="health checks stopped"'
 state >"$work/health.state"
 contains "$work/health.state" "unreachable"
+echo "case: a status endpoint whose port was taken is bound by the next reload"
+python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen()
+print("bound", flush=True)
+time.sleep(600)
+' "$status_port" >"$work/squatter.out" &
+squatter=$!
+wait_for "$work/squatter.out" "bound"
+write_health_config 'interval = 2'
+kill -HUP "$daemon"
+wait_for "$work/health.log" 'msg="status endpoint not started"'
+wait_for "$work/health.log" 'msg="health checks started"'
+kill "$squatter"
+wait "$squatter" 2>/dev/null || true
+squatter=
+kill -HUP "$daemon" # the same config: only the status endpoint is new
+for _ in $(seq 50); do
+    state >"$work/health.state"
+    grep -q '"address":"127.0.60.1"' "$work/health.state" && break
+    sleep 0.1
+done
+contains "$work/health.state" '"address":"127.0.60.1"'
+[[ $(grep -c 'msg="health checks' "$work/health.log") -eq 4 ]] ||
+    fail "an unchanged [health] restarted the prober: $(cat "$work/health.log")"
 kill "$daemon"
 wait "$daemon" || fail "mxsteerd exited $? on SIGTERM"
 daemon=
