@@ -908,9 +908,14 @@ asio::awaitable<void> Prober::target_loop(std::string key, std::uint64_t generat
         {
             const std::lock_guard lock{mutex_};
             transition = tracker_.observe(key, report, wall_now(), random_());
-            const core::ProbeResult result = core::classify(report, config_);
-            ++counters_.probes[std::string{core::to_string(result.state)}];
-            if (result.state == core::Health::down || result.state == core::Health::soft_down) {
+            // The tracker keeps the classification; a target a reload removed meanwhile is
+            // classified here only for the counters.
+            const core::TargetStatus* status = tracker_.find(key);
+            const core::Health state = status != nullptr && status->last
+                                           ? status->last->state
+                                           : core::classify(report, config_).state;
+            ++counters_.probes[std::string{core::to_string(state)}];
+            if (state == core::Health::down || state == core::Health::soft_down) {
                 const std::string why = report.error != core::ProbeError::none
                                             ? std::string{core::to_string(report.error)}
                                             : fmt::format("reply {}", report.reply_code);

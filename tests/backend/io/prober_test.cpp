@@ -790,15 +790,21 @@ TEST_CASE("prober: the snapshot follows a server through up, down and up again")
     // ticket keys), with full handshakes; rise = 2 needed a second success after the restart,
     // which resumed the session of the first.
     const std::string metrics = prober.metrics_text();
-    const auto count = [&metrics](std::string_view kind) {
-        const std::string key =
-            "mxsteer_probe_tls_handshakes_total{kind=\"" + std::string{kind} + "\"} ";
+    const auto count = [&metrics](const std::string& series) {
+        const std::string key = series + " ";
         const auto at = metrics.find(key);
         REQUIRE(at != std::string::npos);
         return std::stoull(metrics.substr(at + key.size()));
     };
-    CHECK(count("full") >= 2);
-    CHECK(count("resumed") >= 1);
+    CHECK(count("mxsteer_probe_tls_handshakes_total{kind=\"full\"}") >= 2);
+    CHECK(count("mxsteer_probe_tls_handshakes_total{kind=\"resumed\"}") >= 1);
+    // Probes by their classification: mx1 up once to leave the initial state and twice after
+    // the restart (rise = 2); down: mx2 (refused every time) and mx1 while it was stopped,
+    // twice each at least (fall = 2), every one a refused connection.
+    CHECK(count("mxsteer_probes_total{result=\"up\"}") >= 3);
+    CHECK(count("mxsteer_probes_total{result=\"down\"}") >= 4);
+    CHECK(count("mxsteer_probe_failures_total{phase=\"connect\",reason=\"connection refused\"}") >=
+          4);
 
     // A reload that drops mx2 and keeps mx1 keeps mx1's state.
     prober.set_targets({{"mx1.example.com.", up_address, port, {}}});
