@@ -387,6 +387,14 @@ except Exception as e:
     print("unreachable:", e)
 ' "http://127.0.0.1:$status_port/state"
 }
+wait_state() { # wait_state TEXT: up to 5 s for /state to show TEXT, kept in health.state
+    for _ in $(seq 50); do
+        state >"$work/health.state"
+        grep -qF -- "$1" "$work/health.state" && return 0
+        sleep 0.1
+    done
+    fail "/state lacks '$1' after 5 s: $(cat "$work/health.state")"
+}
 write_health_config
 "$mxsteerd" --config "$work/health/mxsteer.toml" 2>"$work/health.log" &
 daemon=$!
@@ -396,13 +404,8 @@ write_health_config 'interval = 1' 'spread = 0.1'
 kill -HUP "$daemon"
 wait_for "$work/health.log" 'msg="health checks started" targets=2 interval_ms=1000'
 wait_for "$work/health.log" "msg=reloaded"
-for _ in $(seq 50); do
-    state >"$work/health.state"
-    grep -q '"phase":"connect"' "$work/health.state" && break
-    sleep 0.1
-done
+wait_state '"phase":"connect"'
 contains "$work/health.state" '"address":"127.0.60.1"'
-contains "$work/health.state" '"phase":"connect"'
 # The same [health] keys: the prober and its states stay.
 kill -HUP "$daemon"
 for _ in $(seq 100); do
@@ -449,12 +452,7 @@ kill "$squatter"
 wait "$squatter" 2>/dev/null || true
 squatter=
 kill -HUP "$daemon" # the same config: only the status endpoint is new
-for _ in $(seq 50); do
-    state >"$work/health.state"
-    grep -q '"address":"127.0.60.1"' "$work/health.state" && break
-    sleep 0.1
-done
-contains "$work/health.state" '"address":"127.0.60.1"'
+wait_state '"address":"127.0.60.1"'
 [[ $(grep -c 'msg="health checks' "$work/health.log") -eq 4 ]] ||
     fail "an unchanged [health] restarted the prober: $(cat "$work/health.log")"
 kill "$daemon"
