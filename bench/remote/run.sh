@@ -13,7 +13,7 @@
 #                    a  dnsperf: {mxsteerd, bind, null} x {caches off, on} x
 #                       {consistent-backends yes, no}
 #                    b  backend calls per DNS query (null_backend's counters)
-#                    c  loadgen against mxsteerd and null_backend (no pdns)
+#                    c  loadgen against mxsteerd, null_backend and floor_backend (no pdns)
 #                    d  memory: mxsteerd and pdns+bind RSS on generated zones, loadgen on the
 #                       biggest one
 #   --outstanding Q  dnsperf -q for the throughput runs (queries in flight; default 100);
@@ -93,6 +93,7 @@ start_backend() {
     case $kind in
     mx) spawn sb_pid 0 "$log" "$mxsteerd" --listen "unix:$sock" --log-level warning "$arg" ;;
     null) spawn sb_pid 0 "$log" "$bin/null_backend" --socket "$sock" --table "$arg" ;;
+    floor) spawn sb_pid 0 "$log" "$bin/floor_backend" --socket "$sock" --spin "$arg" ;;
     *) die "unknown backend $kind" ;;
     esac
     for ((n = 0; n < 3000; n++)); do
@@ -230,8 +231,9 @@ if ((build)); then
     say "building null_backend and loadgen (g++ -O2)"
     g++ -std=c++20 -O2 -Wall -Wextra -o "$bin/null_backend" "$here/null_backend.cpp"
     g++ -std=c++20 -O2 -Wall -Wextra -o "$bin/loadgen" "$here/loadgen.cpp" -luring
+    g++ -std=c++20 -O2 -Wall -Wextra -o "$bin/floor_backend" "$here/floor_backend.cpp"
 fi
-for f in "$mxsteerd" "$bin/null_backend" "$bin/loadgen"; do
+for f in "$mxsteerd" "$bin/null_backend" "$bin/loadgen" "$bin/floor_backend"; do
     [[ -x $f ]] || die "$f is missing (run without --no-build)"
 done
 
@@ -581,18 +583,20 @@ fi
 # ---------------------------------------------------------------------------------------------
 # c: loadgen, the protocol alone.
 
-# loadgen_rounds LABEL KIND ARG REQUESTS TSV [CPU [IO]]: for each round, a fresh backend on CPU 0
-# and loadgen on CPU (default 1) with --io IO (default poll); appends "round label rate p50 p90
-# p99 p999 max bytes errors load1 cpu_us sys_us" rows.
+# loadgen_rounds LABEL KIND ARG REQUESTS TSV [CPU [IO [CONNECTIONS]]]: for each round, a fresh
+# backend on CPU 0 and loadgen on CPU (default 1) with --io IO (default poll) and CONNECTIONS
+# (default 4); appends "round label rate p50 p90 p99 p999 max bytes errors load1 cpu_us sys_us"
+# rows.
 loadgen_rounds() {
-    local label=$1 kind=$2 arg=$3 requests=$4 tsv=$5 cpu=${6:-1} io=${7:-poll} r pid out u0 s0 u1 s1 l1
+    local label=$1 kind=$2 arg=$3 requests=$4 tsv=$5 cpu=${6:-1} io=${7:-poll} conns=${8:-4}
+    local r pid out u0 s0 u1 s1 l1
     for ((r = 1; r <= rounds; r++)); do
         say "c: round $r/$rounds: loadgen against $label"
         start_backend pid "$kind" "$run/lg.sock" "$run/lg-${label//[^a-z0-9]/_}-$r.log" "$arg"
         read -r u0 s0 <<<"$(cpu_ticks "$pid")"
         l1=$(load1)
         out=$(taskset -c "$cpu" "$bin/loadgen" --socket "$run/lg.sock" --requests "$requests" \
-            --duration "$duration" --io "$io") || die "loadgen failed: $out"
+            --duration "$duration" --io "$io" --connections "$conns") || die "loadgen failed: $out"
         read -r u1 s1 <<<"$(cpu_ticks "$pid")"
         stop "$pid"
         echo "$out" >>"$run/loadgen-raw.txt"
@@ -662,9 +666,20 @@ if [[ $steps == *c* ]]; then
     loadgen_rounds "null_backend, loadgen spinning" null "$run/null-table.tsv" \
         "$run/lookups.txt" "$run/c.tsv" 1 spin
     loadgen_rounds "mxsteerd, loadgen io_uring" mx "$zone" "$run/lookups.txt" "$run/c.tsv" 1 uring
+    # The floor under any backend: floor_backend answers every line with a fixed reply of the
+    # same size and does nothing else; spinning (--spin 1) it is never woken either. With one
+    # connection nothing queues: what is left is the round trip itself.
+    loadgen_rounds "floor_backend, loadgen spinning" floor 0 "$run/lookups.txt" "$run/c.tsv" 1 spin
+    loadgen_rounds "floor_backend spinning, loadgen spinning" floor 1 "$run/lookups.txt" \
+        "$run/c.tsv" 1 spin
+    loadgen_rounds "mxsteerd, loadgen spinning, 1 connection" mx "$zone" "$run/lookups.txt" \
+        "$run/c.tsv" 1 spin 1
+    loadgen_rounds "floor_backend spinning, loadgen spinning, 1 connection" floor 1 \
+        "$run/lookups.txt" "$run/c.tsv" 1 spin 1
     echo "## c. loadgen: the remote-backend protocol alone (backend on CPU 0, loadgen on CPU 1)"
     echo
-    echo "4 connections, one request in flight each, ${duration} s after 1 s of warm-up, medians" \
+    echo "4 connections (unless the row says 1), one request in flight each, ${duration} s after" \
+        "1 s of warm-up, medians" \
         "of $rounds rounds. Requests: the $nlookups lookup lines pdns sent for one pass over the" \
         "query mix (caches off, consistent-backends=yes), replayed in turn. Latency: write of" \
         "the request to the end of the reply line, in loadgen. Targets: ≥ 150,000 lookups/s," \
