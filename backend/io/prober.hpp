@@ -26,10 +26,14 @@
 
 namespace mxsteer::io {
 
+// The TLS 1.3 ciphersuites a probe offers, in its order of preference.
+inline constexpr const char* probe_tls13_ciphersuites =
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+
 // The TLS client context for probes: the CA file (or OpenSSL's default paths) for PKIX, DANE
-// enabled when config.verify asks for it. Certificates are checked after the handshake and
-// reported, never enforced by the handshake itself. Throws std::runtime_error when the CA file
-// cannot be loaded.
+// enabled when config.verify asks for it, probe_tls13_ciphersuites. Certificates are checked
+// after the handshake and reported, never enforced by the handshake itself. Throws
+// std::runtime_error when the CA file cannot be loaded.
 [[nodiscard]] std::shared_ptr<asio::ssl::context>
 make_probe_tls_context(const core::HealthConfig& config);
 

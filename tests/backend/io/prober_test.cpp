@@ -149,6 +149,11 @@ public:
         const std::lock_guard lock{mutex_};
         return pregreeted_;
     }
+    // The ciphersuite of each TLS handshake that completed, in order.
+    [[nodiscard]] std::vector<std::string> ciphers() const {
+        const std::lock_guard lock{mutex_};
+        return ciphers_;
+    }
 
 private:
     awaitable<void> accept_loop() {
@@ -292,6 +297,10 @@ private:
         if (ec) {
             co_return;
         }
+        {
+            const std::lock_guard lock{mutex_};
+            ciphers_.emplace_back(SSL_get_cipher_name(tls.native_handle()));
+        }
         buffer.clear();
         co_await commands(tls, buffer, true);
     }
@@ -304,6 +313,7 @@ private:
     mutable std::mutex mutex_;
     std::vector<std::string> commands_;
     std::vector<std::string> peers_; // client addresses, one per connection
+    std::vector<std::string> ciphers_;
     bool pregreeted_ = false;
     std::thread thread_;
 };
@@ -633,6 +643,30 @@ TEST_CASE("prober: probes come from the configured source address") {
     config.source_address = "::1";
     CHECK(core::classify(io::probe_once(target, config), config).state == core::Health::up);
     CHECK(server.peers().size() == 2);
+}
+
+TEST_CASE("prober: TLS 1.3 with the suite every server implements, where the server lets it") {
+    // OpenSSL's own order puts TLS_AES_256_GCM_SHA384 first; the probe offers the same three
+    // suites with TLS_AES_128_GCM_SHA256 (RFC 8446 §9.1) first. A server that takes the
+    // client's order (OpenSSL's default, Postfix's tls_preempt_cipherlist = no) agrees on it.
+    FakeSmtp server{Script::good, "127.0.0.48"};
+    const core::HealthConfig config = test_config();
+    const core::ProbeTarget target{"mx1.example.com.", "127.0.0.48", server.port(), {}};
+    const core::ProbeReport report = io::probe_once(target, config);
+    CHECK(report.tls);
+    CHECK(server.ciphers() == std::vector<std::string>{"TLS_AES_128_GCM_SHA256"});
+
+    const auto tls = io::make_probe_tls_context(config);
+    std::vector<std::string> offered;
+    const STACK_OF(SSL_CIPHER)* ciphers = SSL_CTX_get_ciphers(tls->native_handle());
+    for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); ++i) {
+        const SSL_CIPHER* c = sk_SSL_CIPHER_value(ciphers, i);
+        if (std::string_view{SSL_CIPHER_get_version(c)} == "TLSv1.3") {
+            offered.emplace_back(SSL_CIPHER_get_name(c));
+        }
+    }
+    CHECK(offered == std::vector<std::string>{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+                                              "TLS_CHACHA20_POLY1305_SHA256"});
 }
 
 TEST_CASE("prober: a TLS session is resumed within its lifetime, after a clean probe only") {
