@@ -602,6 +602,29 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
 
 } // namespace
 
+std::string probe_tls13_order(const STACK_OF(SSL_CIPHER) * ciphers) {
+    constexpr std::string_view first = "TLS_AES_128_GCM_SHA256";
+    std::string out{};
+    bool has_first = false;
+    for (int i = 0; ciphers != nullptr && i < sk_SSL_CIPHER_num(ciphers); ++i) {
+        const SSL_CIPHER* c = sk_SSL_CIPHER_value(ciphers, i);
+        if (std::string_view{SSL_CIPHER_get_version(c)} != "TLSv1.3") {
+            continue;
+        }
+        const std::string_view name = SSL_CIPHER_get_name(c);
+        if (name == first) {
+            has_first = true;
+            continue;
+        }
+        out += out.empty() ? "" : ":";
+        out += name;
+    }
+    if (has_first) {
+        out = out.empty() ? std::string{first} : fmt::format("{}:{}", first, out);
+    }
+    return out;
+}
+
 std::shared_ptr<asio::ssl::context> make_probe_tls_context(const core::HealthConfig& config) {
     auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
     std::error_code ec;
@@ -620,12 +643,14 @@ std::shared_ptr<asio::ssl::context> make_probe_tls_context(const core::HealthCon
     tls->set_verify_mode(asio::ssl::verify_none);
     // Whole records per read from the pipe, not a header and then a body.
     SSL_CTX_set_read_ahead(tls->native_handle(), 1);
-    // TLS 1.3's three suites, as OpenSSL offers them, but the one every TLS 1.3 server must
-    // implement (RFC 8446 §9.1) first: its SHA-256 key schedule costs less than SHA-384's, and a
-    // server that prefers its own order still picks from the same three.
-    if (SSL_CTX_set_ciphersuites(tls->native_handle(), probe_tls13_ciphersuites) != 1) {
+    // The TLS 1.3 suites OpenSSL would offer (its defaults, or what openssl.cnf says), with
+    // TLS_AES_128_GCM_SHA256 first if it is among them: every TLS 1.3 server implements it
+    // (RFC 8446 §9.1) and its SHA-256 key schedule costs less than SHA-384's. A server that
+    // prefers its own order still picks from the same suites.
+    const std::string suites = probe_tls13_order(SSL_CTX_get_ciphers(tls->native_handle()));
+    if (!suites.empty() && SSL_CTX_set_ciphersuites(tls->native_handle(), suites.c_str()) != 1) {
         throw std::runtime_error(
-            fmt::format("cannot set the TLS 1.3 ciphersuites: {}", openssl_errors()));
+            fmt::format("cannot set the TLS 1.3 ciphersuites '{}': {}", suites, openssl_errors()));
     }
     if (config.verify == core::Verify::dane || config.verify == core::Verify::both) {
         if (SSL_CTX_dane_enable(tls->native_handle()) <= 0) {
@@ -744,22 +769,28 @@ void Prober::start() {
     spawn_target_loops();
     thread_ = std::thread([this] {
         try {
-            // While events come faster than wake_period, the thread sleeps out the rest of
-            // the period after each batch, so that the next wake finds several ready. When the
-            // wait for the next event blocked longer than that, it waits at once: an idle
-            // prober answers without delay and without waking more often than it has to.
+            // While the prober handles more than one event per wake_period on average (over
+            // the last busy_window), the thread sleeps out the rest of the period after each
+            // batch, so that the next wake finds several ready. Otherwise it waits for the next
+            // event at once: a prober with few targets answers without delay, and its probes'
+            // latencies are not stretched.
             using Clock = std::chrono::steady_clock;
             Clock::time_point woke = Clock::now();
+            Clock::time_point window_end = woke + busy_window;
+            std::size_t handled = 0;
             bool busy = false;
             while (!io_->stopped()) {
                 if (busy) {
                     std::this_thread::sleep_until(woke + wake_period);
                 }
-                const Clock::time_point waiting = Clock::now();
-                io_->run_one();
+                handled += io_->run_one();
                 woke = Clock::now();
-                busy = woke - waiting < wake_period;
-                io_->poll();
+                handled += io_->poll();
+                if (woke >= window_end) {
+                    busy = handled > static_cast<std::size_t>(busy_window / wake_period);
+                    handled = 0;
+                    window_end = woke + busy_window;
+                }
             }
         } catch (const std::exception& e) {
             // The snapshot stops being refreshed, so lookups fail open once it is stale.

@@ -26,14 +26,14 @@
 
 namespace mxsteer::io {
 
-// The TLS 1.3 ciphersuites a probe offers, in its order of preference.
-inline constexpr const char* probe_tls13_ciphersuites =
-    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+// The TLS 1.3 suites of `ciphers` (a context's list, in its order) as a ciphersuites string,
+// with TLS_AES_128_GCM_SHA256 moved to the front when it is there; "" when there are none.
+[[nodiscard]] std::string probe_tls13_order(const STACK_OF(SSL_CIPHER) * ciphers);
 
 // The TLS client context for probes: the CA file (or OpenSSL's default paths) for PKIX, DANE
-// enabled when config.verify asks for it, probe_tls13_ciphersuites. Certificates are checked
-// after the handshake and reported, never enforced by the handshake itself. Throws
-// std::runtime_error when the CA file cannot be loaded.
+// enabled when config.verify asks for it, TLS 1.3 suites in probe_tls13_order. Certificates are
+// checked after the handshake and reported, never enforced by the handshake itself. Throws
+// std::runtime_error when the CA file cannot be loaded or OpenSSL refuses a setting.
 [[nodiscard]] std::shared_ptr<asio::ssl::context>
 make_probe_tls_context(const core::HealthConfig& config);
 
@@ -111,11 +111,13 @@ public:
     // snapshot of 10,000 targets four times a second cost a few per cent of a core.
     static constexpr std::chrono::milliseconds publish_period{250};
     static constexpr std::chrono::milliseconds heartbeat_period{1000};
-    // While busy, the prober's thread wakes at most once per wake_period and then handles
-    // everything that is ready. A probe may wait this long more per exchange (its timeouts are
-    // seconds). At 10,000 targets every 10 s the thread switches context a third as often as
-    // when it woke for each event, and spends 5-10 % less CPU per probe (bench/RESULTS.md).
+    // While busy (more than one event per wake_period over the last busy_window), the
+    // prober's thread wakes at most once per wake_period and then handles everything that is
+    // ready. A probe may then wait this long more per exchange (its timeouts are seconds). At
+    // 10,000 targets every 10 s the thread switches context a third as often as when it woke
+    // for each event, and spends 5-10 % less CPU per probe (bench/RESULTS.md).
     static constexpr std::chrono::milliseconds wake_period{1};
+    static constexpr std::chrono::milliseconds busy_window{100};
 
 private:
     asio::awaitable<void> target_loop(std::string key, std::uint64_t generation);

@@ -646,27 +646,41 @@ TEST_CASE("prober: probes come from the configured source address") {
 }
 
 TEST_CASE("prober: TLS 1.3 with the suite every server implements, where the server lets it") {
-    // OpenSSL's own order puts TLS_AES_256_GCM_SHA384 first; the probe offers the same three
-    // suites with TLS_AES_128_GCM_SHA256 (RFC 8446 §9.1) first. A server that takes the
-    // client's order (OpenSSL's default, Postfix's tls_preempt_cipherlist = no) agrees on it.
+    // OpenSSL's own order puts TLS_AES_256_GCM_SHA384 first; the probe offers the same suites
+    // with TLS_AES_128_GCM_SHA256 (RFC 8446 §9.1) first. A server that takes the client's
+    // order (OpenSSL's default, Postfix's tls_preempt_cipherlist = no) agrees on it.
     FakeSmtp server{Script::good, "127.0.0.48"};
     const core::HealthConfig config = test_config();
     const core::ProbeTarget target{"mx1.example.com.", "127.0.0.48", server.port(), {}};
     const core::ProbeReport report = io::probe_once(target, config);
     CHECK(report.tls);
     CHECK(server.ciphers() == std::vector<std::string>{"TLS_AES_128_GCM_SHA256"});
+}
 
-    const auto tls = io::make_probe_tls_context(config);
-    std::vector<std::string> offered;
-    const STACK_OF(SSL_CIPHER)* ciphers = SSL_CTX_get_ciphers(tls->native_handle());
-    for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); ++i) {
-        const SSL_CIPHER* c = sk_SSL_CIPHER_value(ciphers, i);
-        if (std::string_view{SSL_CIPHER_get_version(c)} == "TLSv1.3") {
-            offered.emplace_back(SSL_CIPHER_get_name(c));
-        }
-    }
-    CHECK(offered == std::vector<std::string>{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
-                                              "TLS_CHACHA20_POLY1305_SHA256"});
+TEST_CASE("prober: the TLS 1.3 suites keep the configured set, AES-128 moved first") {
+    // A context limited to given TLS 1.3 suites stands in for what openssl.cnf can set.
+    const auto order = [](const char* suites) {
+        const std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx{
+            SSL_CTX_new(TLS_client_method()), &SSL_CTX_free};
+        REQUIRE(ctx);
+        REQUIRE(SSL_CTX_set_ciphersuites(ctx.get(), suites) == 1);
+        return io::probe_tls13_order(SSL_CTX_get_ciphers(ctx.get()));
+    };
+    CHECK(order("TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256") ==
+          "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256");
+    CHECK(order("TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384") ==
+          "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384");
+    // A policy without AES-128 stays without it.
+    CHECK(order("TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384") ==
+          "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384");
+    CHECK(order("TLS_AES_128_GCM_SHA256") == "TLS_AES_128_GCM_SHA256");
+    CHECK(io::probe_tls13_order(nullptr).empty());
+
+    // The probe's own context: AES-128 first, and AES-256 still offered.
+    const auto tls = io::make_probe_tls_context(test_config());
+    const std::string offered = io::probe_tls13_order(SSL_CTX_get_ciphers(tls->native_handle()));
+    CHECK(offered.rfind("TLS_AES_128_GCM_SHA256:", 0) == 0);
+    CHECK(offered.find("TLS_AES_256_GCM_SHA384") != std::string::npos);
 }
 
 TEST_CASE("prober: a TLS session is resumed within its lifetime, after a clean probe only") {
