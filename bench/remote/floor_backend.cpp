@@ -11,6 +11,7 @@
 // --spin 1: epoll_wait never sleeps (timeout 0), so the backend is never woken: what is left of
 // the latency is the transport and the machine's own interruptions.
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -42,7 +43,12 @@ bool serve(int fd, std::string& in, const std::string& reply) {
     for (std::size_t nl = in.find('\n'); nl != std::string::npos; nl = in.find('\n', start)) {
         start = nl + 1;
         // Replies are small; a full socket buffer means the client stopped reading.
-        if (::write(fd, reply.data(), reply.size()) != static_cast<ssize_t>(reply.size())) {
+        const ssize_t sent = ::write(fd, reply.data(), reply.size());
+        if (sent != static_cast<ssize_t>(reply.size())) {
+            if (errno != EPIPE && errno != ECONNRESET) {
+                std::fprintf(stderr, "floor_backend: closing a connection: wrote %zd of %zu: %s\n",
+                             sent, reply.size(), std::strerror(errno));
+            }
             return false;
         }
     }
@@ -63,7 +69,9 @@ int main(int argc, char** argv) {
         } else if (arg == "--spin") {
             spin = std::string_view(argv[i + 1]) == "1";
         } else if (arg == "--reply-bytes") {
-            reply_bytes = static_cast<std::size_t>(std::atoi(argv[i + 1]));
+            char* end = nullptr;
+            const unsigned long n = std::strtoul(argv[i + 1], &end, 10);
+            reply_bytes = *argv[i + 1] != '-' && *end == '\0' && n <= 65536 ? n : 0;
         } else {
             path.clear();
             break;
@@ -76,6 +84,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: floor_backend --socket PATH [--reply-bytes N] [--spin 0|1]\n");
         return 2;
     }
+    // A client that goes away with a request in flight must not end the process.
+    std::signal(SIGPIPE, SIG_IGN);
     std::string reply = head;
     reply.append(reply_bytes - head.size() - tail.size() - 1, 'x');
     reply += tail;
@@ -114,13 +124,19 @@ int main(int argc, char** argv) {
             const int fd = events[i].data.fd;
             if (fd == listener) {
                 const int c = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-                if (c >= 0) {
-                    epoll_event cev{};
-                    cev.events = EPOLLIN;
-                    cev.data.fd = c;
-                    ::epoll_ctl(ep, EPOLL_CTL_ADD, c, &cev);
-                    pending[c];
+                if (c < 0) {
+                    if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+                        die("accept"); // out of descriptors: fail loudly instead of spinning
+                    }
+                    continue;
                 }
+                epoll_event cev{};
+                cev.events = EPOLLIN;
+                cev.data.fd = c;
+                if (::epoll_ctl(ep, EPOLL_CTL_ADD, c, &cev) != 0) {
+                    die("epoll_ctl");
+                }
+                pending[c];
                 continue;
             }
             if (!serve(fd, pending[fd], reply)) {

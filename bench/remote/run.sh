@@ -85,8 +85,8 @@ mem_kib() {
     awk '$1 == "VmRSS:" { r = $2 } $1 == "VmHWM:" { h = $2 } END { print r, h }' /proc/"$1"/status
 }
 
-# start_backend PIDVAR KIND SOCKET LOG [ZONE|TABLE]: mxsteerd (KIND mx, ZONE) or null_backend
-# (KIND null, TABLE) on CPU 0, listening on SOCKET.
+# start_backend PIDVAR KIND SOCKET LOG [ZONE|TABLE|SPIN]: mxsteerd (KIND mx, ZONE), null_backend
+# (KIND null, TABLE) or floor_backend (KIND floor, SPIN 0 or 1) on CPU 0, listening on SOCKET.
 start_backend() {
     local var=$1 kind=$2 sock=$3 log=$4 arg=$5 sb_pid n
     rm -f -- "$sock"

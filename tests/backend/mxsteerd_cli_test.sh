@@ -440,14 +440,19 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1])))
 s.listen()
 print("bound", flush=True)
-time.sleep(600)
+time.sleep(60)  # ended by the test, or by itself should the test be killed outright
 ' "$status_port" >"$work/squatter.out" &
 squatter=$!
 wait_for "$work/squatter.out" "bound"
 write_health_config 'interval = 2'
 kill -HUP "$daemon"
 wait_for "$work/health.log" 'msg="status endpoint not started"'
-wait_for "$work/health.log" 'msg="health checks started"'
+for _ in $(seq 100); do
+    [[ $(grep -c 'msg="health checks started"' "$work/health.log") -ge 2 ]] && break
+    sleep 0.1
+done
+[[ $(grep -c 'msg="health checks started"' "$work/health.log") -ge 2 ]] ||
+    fail "[health] added again did not start the prober: $(cat "$work/health.log")"
 kill "$squatter"
 wait "$squatter" 2>/dev/null || true
 squatter=
