@@ -28,30 +28,6 @@ void append_record(std::string& out, const ServedRecord& r, std::size_t zone_id)
     fmt::format_to(std::back_inserter(out), ",\"ttl\":{},\"domain_id\":{}}}", r.ttl_s, zone_id);
 }
 
-char fold(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-// Where one record's object lies: in the zone's AXFR list or, for an ENT marker, in text_.
-struct Rendered {
-    const std::string* in = nullptr;
-    std::size_t offset = 0;
-    std::size_t length = 0;
-};
-
-// Whether the records' objects lie back to back, joined by commas, in one string: then their
-// elements are a slice of it and need no copy.
-bool adjacent(const std::vector<Rendered>& rendered, const std::vector<std::uint32_t>& which) {
-    for (std::size_t k = 1; k < which.size(); ++k) {
-        const Rendered& a = rendered[which[k - 1]];
-        const Rendered& b = rendered[which[k]];
-        if (a.in != b.in || a.offset + a.length + 1 != b.offset) {
-            return false;
-        }
-    }
-    return true;
-}
-
 } // namespace
 
 AnswerStore::AnswerStore(std::vector<ServedZone> zones, std::shared_ptr<const Steering> steering)
@@ -64,15 +40,22 @@ AnswerStore::AnswerStore(std::vector<ServedZone> zones, std::shared_ptr<const St
     }
     names_.reserve(total_records);
     types_.reserve(total_records);
-    // The elements of these records: a slice where they lie back to back, else a copy in text_.
-    auto elements = [this](const std::vector<Rendered>& rendered,
+    // The elements of these records: a slice where their objects lie back to back, joined by
+    // commas, in one string; else a copy in text_.
+    auto elements = [this](const std::vector<Slice>& rendered,
                            const std::vector<std::uint32_t>& which) -> Slice {
         if (which.empty()) {
             return {};
         }
-        const Rendered& first = rendered[which.front()];
-        if (adjacent(rendered, which)) {
-            const Rendered& last = rendered[which.back()];
+        bool adjacent = true;
+        for (std::size_t k = 1; k < which.size() && adjacent; ++k) {
+            const Slice& a = rendered[which[k - 1]];
+            const Slice& b = rendered[which[k]];
+            adjacent = a.in == b.in && a.offset + a.length + 1 == b.offset;
+        }
+        const Slice& first = rendered[which.front()];
+        if (adjacent) {
+            const Slice& last = rendered[which.back()];
             return {first.in, first.offset, last.offset + last.length - first.offset};
         }
         const std::size_t start = text_.size();
@@ -108,7 +91,7 @@ AnswerStore::AnswerStore(std::vector<ServedZone> zones, std::shared_ptr<const St
         }
         served.list.reserve(estimate);
         served.list = "[";
-        std::vector<Rendered> rendered(records.size());
+        std::vector<Slice> rendered(records.size());
         for (std::size_t i = 0; i < records.size(); ++i) {
             const ServedRecord& r = records[i];
             const bool ent = r.qtype == "ENT";
@@ -206,7 +189,8 @@ NameAnswer AnswerStore::find(std::string_view qname, std::string_view qtype) con
     std::string long_name;
     std::string_view key;
     if (qname.size() <= buffer.size()) {
-        std::transform(qname.begin(), qname.end(), buffer.begin(), fold);
+        std::transform(qname.begin(), qname.end(), buffer.begin(),
+                       [](char c) { return lint::ascii_lower(c); });
         key = std::string_view{buffer.data(), qname.size()};
     } else {
         long_name = lint::ascii_lower(qname);

@@ -294,13 +294,13 @@ void HealthTracker::set_targets(std::vector<ProbeTarget> targets, Millis now) {
 }
 
 std::optional<Transition> HealthTracker::observe(std::string_view key, const ProbeReport& report,
-                                                 Millis now, std::uint64_t random) {
+                                                 ProbeResult result, Millis now,
+                                                 std::uint64_t random) {
     const auto it = targets_.find(key);
     if (it == targets_.end()) {
         return std::nullopt;
     }
     TargetStatus& status = it->second;
-    ProbeResult result = classify(report, config_);
     const AddressState before = status.state;
     status.state = advance(before, result.state, config_);
     changed_ = changed_ || status.state.up != before.up || status.state.state != before.state ||

@@ -200,7 +200,12 @@ public:
     // Takes one probe's report for target `key` (unknown keys are ignored: the target was
     // removed meanwhile), schedules its next probe, and says whether its state changed.
     std::optional<Transition> observe(std::string_view key, const ProbeReport& report, Millis now,
-                                      std::uint64_t random);
+                                      std::uint64_t random) {
+        return observe(key, report, classify(report, config_), now, random);
+    }
+    // The same for a report already classified with this tracker's config (`result`).
+    std::optional<Transition> observe(std::string_view key, const ProbeReport& report,
+                                      ProbeResult result, Millis now, std::uint64_t random);
 
     [[nodiscard]] const TargetStatus* find(std::string_view key) const;
     [[nodiscard]] const std::map<std::string, TargetStatus, std::less<>>& targets() const {

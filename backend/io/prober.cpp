@@ -756,6 +756,31 @@ void Prober::spawn_target_loops() {
     }
 }
 
+// While the prober handles more than one event per wake_period on average (over the last
+// busy_window), the thread sleeps out the rest of the period after each batch, so that the next
+// wake finds several ready. Otherwise it waits for the next event at once: a prober with few
+// targets answers without delay, and its probes' latencies are not stretched.
+void Prober::run_io() {
+    using Clock = std::chrono::steady_clock;
+    Clock::time_point woke = Clock::now();
+    Clock::time_point window_end = woke + busy_window;
+    std::size_t handled = 0;
+    bool busy = false;
+    while (!io_->stopped()) {
+        if (busy) {
+            std::this_thread::sleep_until(woke + wake_period);
+        }
+        handled += io_->run_one();
+        woke = Clock::now();
+        handled += io_->poll();
+        if (woke >= window_end) {
+            busy = handled > static_cast<std::size_t>(busy_window / wake_period);
+            handled = 0;
+            window_end = woke + busy_window;
+        }
+    }
+}
+
 void Prober::start() {
     {
         const std::lock_guard lock{mutex_};
@@ -769,29 +794,7 @@ void Prober::start() {
     spawn_target_loops();
     thread_ = std::thread([this] {
         try {
-            // While the prober handles more than one event per wake_period on average (over
-            // the last busy_window), the thread sleeps out the rest of the period after each
-            // batch, so that the next wake finds several ready. Otherwise it waits for the next
-            // event at once: a prober with few targets answers without delay, and its probes'
-            // latencies are not stretched.
-            using Clock = std::chrono::steady_clock;
-            Clock::time_point woke = Clock::now();
-            Clock::time_point window_end = woke + busy_window;
-            std::size_t handled = 0;
-            bool busy = false;
-            while (!io_->stopped()) {
-                if (busy) {
-                    std::this_thread::sleep_until(woke + wake_period);
-                }
-                handled += io_->run_one();
-                woke = Clock::now();
-                handled += io_->poll();
-                if (woke >= window_end) {
-                    busy = handled > static_cast<std::size_t>(busy_window / wake_period);
-                    handled = 0;
-                    window_end = woke + busy_window;
-                }
-            }
+            run_io();
         } catch (const std::exception& e) {
             // The snapshot stops being refreshed, so lookups fail open once it is stale.
             log::error("health prober stopped", {{"reason", e.what()}});
@@ -942,16 +945,12 @@ asio::awaitable<void> Prober::target_loop(std::string key, std::uint64_t generat
         co_await acquire_slot();
         const ProbeReport report = co_await probe(target, config_, tls_, probe_name_, &session);
         release_slot();
+        core::ProbeResult result = core::classify(report, config_); // once, outside the lock
+        const core::Health state = result.state;
         std::optional<core::Transition> transition;
         {
             const std::lock_guard lock{mutex_};
-            transition = tracker_.observe(key, report, wall_now(), random_());
-            // The tracker keeps the classification; a target a reload removed meanwhile is
-            // classified here only for the counters.
-            const core::TargetStatus* status = tracker_.find(key);
-            const core::Health state = status != nullptr && status->last
-                                           ? status->last->state
-                                           : core::classify(report, config_).state;
+            transition = tracker_.observe(key, report, std::move(result), wall_now(), random_());
             ++counters_.probes[std::string{core::to_string(state)}];
             if (state == core::Health::down || state == core::Health::soft_down) {
                 const std::string why = report.error != core::ProbeError::none

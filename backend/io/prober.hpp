@@ -126,6 +126,7 @@ private:
     void release_slot();
     void publish();
     void spawn_target_loops();
+    void run_io(); // the prober thread's event loop
 
     core::HealthConfig config_;
     std::string probe_name_;

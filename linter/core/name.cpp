@@ -63,10 +63,7 @@ std::optional<WireName> name_from_wire(std::span<const std::uint8_t> wire) {
                 text[size++] = static_cast<char>('0' + octet % 10);
                 continue;
             }
-            auto c = static_cast<char>(octet);
-            if (c >= 'A' && c <= 'Z') {
-                c = static_cast<char>(c - 'A' + 'a');
-            }
+            const char c = ascii_lower(static_cast<char>(octet));
             if (needs_backslash(c)) {
                 text[size++] = '\\';
             }
@@ -156,9 +153,7 @@ bool is_at_or_below(std::string_view name, std::string_view zone) {
 std::string ascii_lower(std::string_view text) {
     std::string out(text);
     for (auto& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
+        c = ascii_lower(c);
     }
     return out;
 }

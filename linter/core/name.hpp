@@ -37,6 +37,11 @@ struct WireName {
 // True when `name` equals `zone` or lies below it. Both in canonical form.
 [[nodiscard]] bool is_at_or_below(std::string_view name, std::string_view zone);
 
+// Lowercases an ASCII letter; other bytes are kept.
+[[nodiscard]] constexpr char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 // Lowercases an ASCII string; other bytes are kept.
 [[nodiscard]] std::string ascii_lower(std::string_view text);
 
