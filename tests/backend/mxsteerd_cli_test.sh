@@ -63,13 +63,15 @@ print(s.makefile().readline(), end="")
     fi
 }
 
-# wait_for FILE TEXT: up to 10 s for TEXT to appear in FILE.
+# wait_for FILE TEXT [N]: up to 10 s for N lines (default 1) with TEXT to be in FILE.
 wait_for() {
+    local want=${3:-1} n
     for _ in $(seq 100); do
-        grep -qF -- "$2" "$1" 2>/dev/null && return 0
+        n=$(grep -cF -- "$2" "$1" 2>/dev/null) || true # no file yet: nothing, not 0
+        ((${n:-0} >= want)) && return 0
         sleep 0.1
     done
-    fail "no '$2' in $1 after 10 s: $(cat "$1")"
+    fail "fewer than $want '$2' in $1 after 10 s: $(cat "$1")"
 }
 
 echo "case: help and usage errors"
@@ -408,11 +410,7 @@ wait_state '"phase":"connect"'
 contains "$work/health.state" '"address":"127.0.60.1"'
 # The same [health] keys: the prober and its states stay.
 kill -HUP "$daemon"
-for _ in $(seq 100); do
-    [[ $(grep -c 'msg=reloaded' "$work/health.log") -ge 2 ]] && break
-    sleep 0.1
-done
-[[ $(grep -c 'msg=reloaded' "$work/health.log") -ge 2 ]] || fail "no second reload: $(cat "$work/health.log")"
+wait_for "$work/health.log" 'msg=reloaded' 2
 [[ $(grep -c 'msg="health checks' "$work/health.log") -eq 1 ]] ||
     fail "an unchanged [health] restarted the prober: $(cat "$work/health.log")"
 write_health_config 'interval = 2' 'spread = 0.1'
@@ -447,12 +445,7 @@ wait_for "$work/squatter.out" "bound"
 write_health_config 'interval = 2'
 kill -HUP "$daemon"
 wait_for "$work/health.log" 'msg="status endpoint not started"'
-for _ in $(seq 100); do
-    [[ $(grep -c 'msg="health checks started"' "$work/health.log") -ge 2 ]] && break
-    sleep 0.1
-done
-[[ $(grep -c 'msg="health checks started"' "$work/health.log") -ge 2 ]] ||
-    fail "[health] added again did not start the prober: $(cat "$work/health.log")"
+wait_for "$work/health.log" 'msg="health checks started"' 2
 kill "$squatter"
 wait "$squatter" 2>/dev/null || true
 squatter=
