@@ -4,7 +4,9 @@
 # single-threaded epoll process, EC P-256 certificate, session tickets on or off) on 127.1.0.1 and
 # the N-1 addresses after it, pinned to CPU 1; prober_bench runs the daemon's io::Prober (linked
 # from the Release build) against them at a 10 s interval on CPU 0 and reports the prober
-# thread's CPU, RSS, probes per second and schedule slip (see prober_bench.cpp).
+# thread's CPU, RSS, probes per second and schedule slip (see prober_bench.cpp). Right before and
+# after each prober run, tls_floor (see tls_floor.cpp) measures on CPU 0 what OpenSSL's client side
+# of the same handshakes costs with no network at all, the floor under the prober's CPU.
 # SPDX-License-Identifier: MIT
 #
 # usage: bench/health/capacity.sh [--sizes "1000 5000 10000"] [--warmup S] [--duration S]
@@ -72,18 +74,25 @@ if [[ $BUILD == 1 ]]; then
     g++ -std=c++20 -O2 -Wall -Wextra -DNDEBUG -DASIO_STANDALONE -DASIO_NO_DEPRECATED \
         -I"$root/backend" -I"$root/linter" -c -o "$bin/prober_bench.o" "$here/prober_bench.cpp" ||
         die "cannot compile prober_bench"
+    g++ -std=c++20 -O2 -Wall -Wextra -DNDEBUG -DASIO_STANDALONE -DASIO_NO_DEPRECATED \
+        -I"$root/backend" -I"$root/linter" -c -o "$bin/tls_floor.o" "$here/tls_floor.cpp" ||
+        die "cannot compile tls_floor"
     # Linked twice: with jemalloc, as mxsteerd's Release build is, and with glibc's malloc.
     for allocator in jemalloc glibc; do
         extra=()
         [[ $allocator == jemalloc ]] && extra=(-ljemalloc)
-        g++ -o "$bin/prober_bench-$allocator" "$bin/prober_bench.o" \
-            -Wl,--start-group "$build_dir"/backend/libmxsteer_backend_io.a \
-            "$build_dir"/backend/libmxsteer_backend_core.a "$build_dir"/linter/libmxsteer_lint*.a \
-            -Wl,--end-group -lfmt -lssl -lcrypto "${extra[@]}" -pthread ||
-            die "cannot link prober_bench-$allocator"
+        for tool in prober_bench tls_floor; do
+            g++ -o "$bin/$tool-$allocator" "$bin/$tool.o" \
+                -Wl,--start-group "$build_dir"/backend/libmxsteer_backend_io.a \
+                "$build_dir"/backend/libmxsteer_backend_core.a "$build_dir"/linter/libmxsteer_lint*.a \
+                -Wl,--end-group -lfmt -lssl -lcrypto "${extra[@]}" -pthread ||
+                die "cannot link $tool-$allocator"
+        done
     done
 fi
-[[ -x $bin/prober_bench-$malloc ]] || die "prober_bench-$malloc not built; run without --no-build"
+for tool in prober_bench tls_floor; do
+    [[ -x $bin/$tool-$malloc ]] || die "$tool-$malloc not built; run without --no-build"
+done
 certs
 
 need=$(($(tr ' ' '\n' <<<"$sizes" | sort -n | tail -n1) + 200))
@@ -94,6 +103,17 @@ ticks() { # utime + stime of PID, in clock ticks
     awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
 }
 hz=$(getconf CLK_TCK)
+# OpenSSL's client side of the handshakes the prober does (full, or resumed when fake_mta issues
+# tickets and the prober keeps sessions), for N targets every 10 s: prints "µs % "
+floor_tickets=off
+floor_kind=full
+[[ $tickets == on && $lifetime_ms != 0 ]] && floor_tickets=on floor_kind=resumed
+tls_floor() { # tls_floor N LOG
+    [[ $starttls == off ]] && { echo "- -"; return; }
+    taskset -c 0 "$bin/tls_floor-$malloc" --cert "$work/certs/leaf.pem" --key "$work/certs/leaf.key" \
+        --tickets "$floor_tickets" --rate $(($1 / 10)) >>"$2" 2>&1 || die "tls_floor failed (log: $2)"
+    tail -n1 "$2" | sed -n 's/.* client_us_mean=\([^ ]*\) .* core_pct_at_rate=\([^ ]*\).*/\1 \2/p'
+}
 # starvation meter on CPU 0, where the prober runs (see wakeup.py)
 wake_log=$run/wakeup.log
 spawn wake_pid 0 "$run/wakeup.err" python3 "$here/wakeup.py" "$wake_log"
@@ -102,6 +122,8 @@ started=$(date -u +%H:%M:%S)
 rows=()
 raw=()
 for n in $sizes; do
+    say "N=$n: tls_floor ($floor_kind handshakes)"
+    read -r floor_us0 floor_pct0 <<<"$(tls_floor "$n" "$run/floor-$n.log")"
     pick_port port
     stats_file=$run/fake-$n.stats
     : >"$run/fake-$n.log"
@@ -129,12 +151,13 @@ for n in $sizes; do
     wake=$(awk -v a="$s0" -v b="$s1" '$1 >= a && $1 <= b { print $2 }' "$wake_log" | sort -n |
         awk '{ v[NR] = $1 } END { printf "%d / %d", v[int((NR + 1) / 2)], v[NR] }')
     stop "$fake_pid"
+    read -r floor_us1 floor_pct1 <<<"$(tls_floor "$n" "$run/floor-$n.log")"
     result=$(grep '^RESULT' "$run/bench-$n.log") || die "no RESULT from prober_bench (log: $run/bench-$n.log)"
-    raw+=("N=$n load=$load-$load_after $result fake_cpu_ticks=$((f1 - f0)) fake_quits=$((q1 - q0)) fake_errors=$errors window_ms=$((s1 - s0)) cpu0_wakeup_median_max_ms=${wake// /}")
+    raw+=("N=$n load=$load-$load_after $result fake_cpu_ticks=$((f1 - f0)) fake_quits=$((q1 - q0)) fake_errors=$errors window_ms=$((s1 - s0)) cpu0_wakeup_median_max_ms=${wake// /} tls_floor_us_before_after=$floor_us0/$floor_us1")
     get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" ${result#RESULT}"; }
     fake_cpu=$(awk -v t=$((f1 - f0)) -v hz="$hz" -v ms=$((s1 - s0)) 'BEGIN {printf "%.1f", 100 * t / hz / (ms / 1000)}')
     fake_rate=$(awk -v q=$((q1 - q0)) -v ms=$((s1 - s0)) 'BEGIN {printf "%.0f", q / (ms / 1000)}')
-    rows+=("| $n | $load / $load_after | $(get prober_cpu_pct) | $(get process_cpu_pct) | $(get rss_mib) | $(get hwm_mib) | $(get probes_per_s) / $(get expected_per_s) | $(get tls_full) / $(get tls_resumed) | $fake_rate | $(get late_p50_ms) | $(get late_p99_ms) | $(get late_max_ms) | $(get latency_p50_ms) / $(get latency_p99_ms) | $(get up)/$(get degraded)/$(get down) | $fake_cpu | $wake |")
+    rows+=("| $n | $load / $load_after | $(get prober_cpu_pct) | $(get process_cpu_pct) | $(get rss_mib) | $(get hwm_mib) | $(get probes_per_s) / $(get expected_per_s) | $(get tls_full) / $(get tls_resumed) | $fake_rate | $(get late_p50_ms) | $(get late_p99_ms) | $(get late_max_ms) | $(get latency_p50_ms) / $(get latency_p99_ms) | $(get up)/$(get degraded)/$(get down) | $fake_cpu | $wake | $floor_pct0 / $floor_pct1 |")
     say "N=$n: $result fake_cpu=$fake_cpu%"
 done
 load_end=$(loadavg)
@@ -145,10 +168,10 @@ cat <<EOF
 - date: $(date -u +%F), $started–$(date -u +%H:%M:%S) UTC; load average $load_start at the start, $load_end at the end
 $(machine)
 - prober: \`io::Prober\` from the Release build (\`prober_bench\`, malloc: $malloc), interval 10 s ± 0.5 s, every other [health] key at its default (max_concurrent 256, fast_interval 1 s, starttls $starttls), tls_session_lifetime $( ((lifetime_ms < 0)) && echo "600 s (default)" || echo "$((lifetime_ms / 1000)) s"), on CPU 0; fake_mta (one thread, epoll, OpenSSL 3, EC P-256 certificate, session tickets $tickets) on CPU 1
-- window: ${duration} s after ${warmup} s of warm-up; CPU from /proc (prober thread: /proc/self/task/TID/stat; process: /proc/self/stat), RSS = VmRSS at the end, HWM = VmHWM; slip = probe start − planned time, from the prober's own state dump polled every 2.5 s; "fake/s" = dialogues that reached QUIT per second at fake_mta; "CPU 0 wake-up": per second, the largest oversleep of a 10 ms sleep on CPU 0 (\`wakeup.py\`): median and max over the window
+- window: ${duration} s after ${warmup} s of warm-up; CPU from /proc (prober thread: /proc/self/task/TID/stat; process: /proc/self/stat), RSS = VmRSS at the end, HWM = VmHWM; slip = probe start − planned time, from the prober's own state dump polled every 2.5 s; "fake/s" = dialogues that reached QUIT per second at fake_mta; "CPU 0 wake-up": per second, the largest oversleep of a 10 ms sleep on CPU 0 (\`wakeup.py\`): median and max over the window; "TLS floor": tls_floor's mean time of OpenSSL's client side per handshake ($floor_kind handshakes, as the prober's), right before and right after the prober's run, times N/10 handshakes a second, in % of one core: what the prober's TLS alone costs with no network, no SMTP and no event loop
 
-| N | load 1 min start / end | prober thread CPU % | process CPU % | RSS MiB | HWM MiB | probes/s done / planned | TLS full / resumed | fake/s | slip p50 ms | slip p99 ms | slip max ms | probe latency p50 / p99 ms | up/degraded/down | fake_mta CPU % | CPU 0 wake-up median / max ms |
-|---:|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---|---|---:|---|
+| N | load 1 min start / end | prober thread CPU % | process CPU % | RSS MiB | HWM MiB | probes/s done / planned | TLS full / resumed | fake/s | slip p50 ms | slip p99 ms | slip max ms | probe latency p50 / p99 ms | up/degraded/down | fake_mta CPU % | CPU 0 wake-up median / max ms | TLS floor % before / after |
+|---:|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---|---|---:|---|---|
 $(printf '%s\n' "${rows[@]}")
 
 Raw:

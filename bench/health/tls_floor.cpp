@@ -1,0 +1,223 @@
+// tls_floor: what OpenSSL's client side of a probe's TLS costs on this machine, with no network
+// and no event loop: the floor under io::Prober's CPU per probe. One thread runs both ends of the
+// TLS part of the probe dialogue over memory BIOs, with the prober's own client context
+// (io::make_probe_tls_context with the default [health] settings) and a server context made as
+// fake_mta makes its own (same certificate; session tickets on or off). Only the client's calls
+// are timed: SSL_new and the session offer, the handshake, EHLO and its 250 reply, QUIT and its
+// 221, keeping the session and SSL_free. With --tickets on every handshake after the first
+// resumes the newest session, as the prober's do against Postfix; with off every one is full.
+//
+// usage: tls_floor --cert leaf.pem --key leaf.key [--tickets on|off] [--handshakes N]
+//                  [--warmup N] [--rate R]
+// Prints one "RESULT key=value ..." line on stdout: the client's time per handshake (mean and
+// p50, in µs, steady clock on a pinned CPU: its calls never block) and what R handshakes per
+// second (default 1000: 10,000 targets every 10 s) would cost in % of one core.
+// SPDX-License-Identifier: MIT
+#include "io/prober.hpp"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void fail(const char* what) {
+    std::fprintf(stderr, "tls_floor: %s\n", what);
+    ERR_print_errors_fp(stderr);
+    std::exit(1);
+}
+
+// Moves every byte one end wrote to the other end's input.
+void carry(BIO* from, BIO* to) {
+    std::array<char, 16384> chunk{};
+    int n = 0;
+    while ((n = BIO_read(from, chunk.data(), static_cast<int>(chunk.size()))) > 0) {
+        if (BIO_write(to, chunk.data(), n) != n) {
+            fail("cannot carry TLS records");
+        }
+    }
+}
+
+struct Ends {
+    SSL* client = nullptr;
+    SSL* server = nullptr;
+    BIO* client_out = nullptr; // what the client wrote, for the server
+    BIO* server_out = nullptr;
+    BIO* client_in = nullptr;
+    BIO* server_in = nullptr;
+};
+
+// The server reads one command line (after the handshake completes, which in TLS 1.3 also
+// sends its tickets) and writes `reply`.
+void serve(Ends& e, std::string_view reply) {
+    carry(e.client_out, e.server_in);
+    std::array<char, 512> line{};
+    if (SSL_read(e.server, line.data(), static_cast<int>(line.size())) <= 0) {
+        fail("the server read no command");
+    }
+    if (SSL_write(e.server, reply.data(), static_cast<int>(reply.size())) <= 0) {
+        fail("the server cannot reply");
+    }
+    carry(e.server_out, e.client_in);
+}
+
+// The client reads until it holds one whole reply (the tickets, if any, come first).
+void read_reply(SSL* client) {
+    std::array<char, 512> in{};
+    const int n = SSL_read(client, in.data(), static_cast<int>(in.size()));
+    if (n <= 0 || in[static_cast<std::size_t>(n) - 1] != '\n') {
+        fail("the client read no reply");
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::string cert;
+    std::string key;
+    bool tickets = true;
+    long handshakes = 3000;
+    long warmup = 200;
+    double rate = 1000;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string_view a = argv[i];
+        const char* v = argv[i + 1];
+        if (a == "--cert") {
+            cert = v;
+        } else if (a == "--key") {
+            key = v;
+        } else if (a == "--tickets") {
+            tickets = std::string_view{v} == "on";
+        } else if (a == "--handshakes") {
+            handshakes = std::atol(v);
+        } else if (a == "--warmup") {
+            warmup = std::atol(v);
+        } else if (a == "--rate") {
+            rate = std::atof(v);
+        } else {
+            std::fprintf(stderr, "tls_floor: unknown argument %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (cert.empty() || key.empty() || handshakes <= 0 || warmup < 0 || rate <= 0) {
+        std::fprintf(stderr, "usage: tls_floor --cert PEM --key PEM [--tickets on|off] "
+                             "[--handshakes N] [--warmup N] [--rate R]\n");
+        return 2;
+    }
+
+    SSL_CTX* server_ctx = SSL_CTX_new(TLS_server_method());
+    if (server_ctx == nullptr ||
+        SSL_CTX_use_certificate_chain_file(server_ctx, cert.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(server_ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
+        fail("cannot load the server's certificate and key");
+    }
+    if (!tickets) {
+        SSL_CTX_set_session_cache_mode(server_ctx, SSL_SESS_CACHE_OFF);
+        SSL_CTX_set_options(server_ctx, SSL_OP_NO_TICKET);
+        SSL_CTX_set_num_tickets(server_ctx, 0);
+    }
+    const auto client_ctx = mxsteer::io::make_probe_tls_context(mxsteer::core::HealthConfig{});
+
+    constexpr std::string_view ehlo_reply =
+        "250-fake.bench.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n";
+    std::vector<double> micros;
+    micros.reserve(static_cast<std::size_t>(handshakes));
+    std::shared_ptr<SSL_SESSION> offer;
+    long resumed = 0;
+    for (long i = 0; i < warmup + handshakes; ++i) {
+        Ends e;
+        e.server = SSL_new(server_ctx);
+        e.server_in = BIO_new(BIO_s_mem());
+        e.server_out = BIO_new(BIO_s_mem());
+        if (e.server == nullptr || e.server_in == nullptr || e.server_out == nullptr) {
+            fail("cannot make the server's end");
+        }
+        SSL_set_bio(e.server, e.server_in, e.server_out);
+        SSL_set_accept_state(e.server);
+
+        double spent = 0;
+        auto t0 = Clock::now();
+        const auto lap = [&spent, &t0] {
+            spent += std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+        };
+        e.client = SSL_new(client_ctx->native_handle());
+        e.client_in = BIO_new(BIO_s_mem());
+        e.client_out = BIO_new(BIO_s_mem());
+        if (e.client == nullptr || e.client_in == nullptr || e.client_out == nullptr) {
+            fail("cannot make the client's end");
+        }
+        SSL_set_bio(e.client, e.client_in, e.client_out);
+        SSL_set_connect_state(e.client);
+        SSL_ctrl(e.client, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>("mx1.example.com"));
+        if (offer) {
+            SSL_set_session(e.client, offer.get());
+        }
+        int client_done = SSL_do_handshake(e.client);
+        lap();
+        for (int round = 0; round < 8 && client_done != 1; ++round) {
+            carry(e.client_out, e.server_in);
+            SSL_do_handshake(e.server); // done once it has the client's Finished
+            carry(e.server_out, e.client_in);
+            t0 = Clock::now();
+            client_done = SSL_do_handshake(e.client);
+            lap();
+        }
+        if (client_done != 1) {
+            fail("the handshake did not complete");
+        }
+        t0 = Clock::now();
+        SSL_write(e.client, "EHLO bench.example.net\r\n", 24);
+        lap();
+        serve(e, ehlo_reply);
+        t0 = Clock::now();
+        read_reply(e.client);
+        SSL_write(e.client, "QUIT\r\n", 6);
+        lap();
+        serve(e, "221 bye\r\n");
+        t0 = Clock::now();
+        read_reply(e.client);
+        const bool reused = SSL_session_reused(e.client) == 1;
+        if (tickets) {
+            std::shared_ptr<SSL_SESSION> next{SSL_get1_session(e.client), &SSL_SESSION_free};
+            if (next && SSL_SESSION_is_resumable(next.get()) == 1) {
+                offer = std::move(next);
+            }
+            SSL_set_shutdown(e.client, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+        }
+        SSL_free(e.client);
+        lap();
+        SSL_free(e.server);
+        if (i >= warmup) {
+            micros.push_back(spent);
+            resumed += reused ? 1 : 0;
+        }
+    }
+    if (tickets && resumed != handshakes) {
+        fail("a handshake with tickets on did not resume");
+    }
+    double sum = 0;
+    for (const double m : micros) {
+        sum += m;
+    }
+    const double mean = sum / static_cast<double>(micros.size());
+    std::sort(micros.begin(), micros.end());
+    const double p50 = micros[micros.size() / 2];
+    std::printf("RESULT tickets=%s handshakes=%ld resumed=%ld client_us_mean=%.1f "
+                "client_us_p50=%.1f rate=%.0f core_pct_at_rate=%.1f\n",
+                tickets ? "on" : "off", handshakes, resumed, mean, p50, rate, mean * rate / 1e4);
+    SSL_CTX_free(server_ctx);
+    return 0;
+}
