@@ -4,9 +4,10 @@
 # single-threaded epoll process, EC P-256 certificate, session tickets on or off) on 127.1.0.1 and
 # the N-1 addresses after it, pinned to CPU 1; prober_bench runs the daemon's io::Prober (linked
 # from the Release build) against them at a 10 s interval on CPU 0 and reports the prober
-# thread's CPU, RSS, probes per second and schedule slip (see prober_bench.cpp). Right before and
-# after each prober run, tls_floor (see tls_floor.cpp) measures on CPU 0 what OpenSSL's client side
-# of the same handshakes costs with no network at all, the floor under the prober's CPU.
+# thread's CPU, RSS, probes per second and schedule slip (see prober_bench.cpp). During each
+# window, tls_floor (see tls_floor.cpp) samples on CPU 0 what OpenSSL's client side of the same
+# handshakes costs with no network at all: the floor under the prober's CPU, on the machine as
+# fast as it was in that window.
 # SPDX-License-Identifier: MIT
 #
 # usage: bench/health/capacity.sh [--sizes "1000 5000 10000"] [--warmup S] [--duration S]
@@ -108,12 +109,6 @@ hz=$(getconf CLK_TCK)
 floor_tickets=off
 floor_kind=full
 [[ $tickets == on && $lifetime_ms != 0 ]] && floor_tickets=on floor_kind=resumed
-tls_floor() { # tls_floor N LOG
-    [[ $starttls == off ]] && { echo "- -"; return; }
-    taskset -c 0 "$bin/tls_floor-$malloc" --cert "$work/certs/leaf.pem" --key "$work/certs/leaf.key" \
-        --tickets "$floor_tickets" --rate $(($1 / 10)) >>"$2" 2>&1 || die "tls_floor failed (log: $2)"
-    tail -n1 "$2" | sed -n 's/.* client_us_mean=\([^ ]*\) .* core_pct_at_rate=\([^ ]*\).*/\1 \2/p'
-}
 # starvation meter on CPU 0, where the prober runs (see wakeup.py)
 wake_log=$run/wakeup.log
 spawn wake_pid 0 "$run/wakeup.err" python3 "$here/wakeup.py" "$wake_log"
@@ -122,8 +117,6 @@ started=$(date -u +%H:%M:%S)
 rows=()
 raw=()
 for n in $sizes; do
-    say "N=$n: tls_floor ($floor_kind handshakes)"
-    read -r floor_us0 floor_pct0 <<<"$(tls_floor "$n" "$run/floor-$n.log")"
     pick_port port
     stats_file=$run/fake-$n.stats
     : >"$run/fake-$n.log"
@@ -136,6 +129,12 @@ for n in $sizes; do
         --port "$port" --interval-ms 10000 --starttls "$starttls" --warmup "$warmup" \
         --duration "$duration" --tls-session-lifetime-ms "$lifetime_ms"
     sleep "$warmup"
+    # 100 handshakes every 2 s over the window (1-3 % of CPU 0), beside the prober
+    floor_log=$run/floor-$n.log
+    [[ $starttls != off ]] &&
+        spawn floor_pid 0 "$floor_log" "$bin/tls_floor-$malloc" --cert "$work/certs/leaf.pem" \
+            --key "$work/certs/leaf.key" --tickets "$floor_tickets" --rate $((n / 10)) \
+            --seconds "$duration" --batch 100 --pause-ms 2000
     # the fake server's CPU and completed dialogues over (about) the same window
     f0=$(ticks "$fake_pid")
     q0=$(tail -n1 "$stats_file" | awk '{print $4}')
@@ -151,13 +150,20 @@ for n in $sizes; do
     wake=$(awk -v a="$s0" -v b="$s1" '$1 >= a && $1 <= b { print $2 }' "$wake_log" | sort -n |
         awk '{ v[NR] = $1 } END { printf "%d / %d", v[int((NR + 1) / 2)], v[NR] }')
     stop "$fake_pid"
-    read -r floor_us1 floor_pct1 <<<"$(tls_floor "$n" "$run/floor-$n.log")"
+    floor_pct=- floor_raw=-
+    if [[ $starttls != off ]]; then
+        while alive "$floor_pid"; do sleep 0.2; done
+        wait "$floor_pid" || die "tls_floor failed (log: $floor_log)"
+        forget "$floor_pid"
+        floor_raw=$(grep '^RESULT' "$floor_log") || die "no RESULT from tls_floor (log: $floor_log)"
+        floor_pct=$(sed -n 's/.* core_pct_at_rate=\([^ ]*\).*/\1/p' <<<"$floor_raw")
+    fi
     result=$(grep '^RESULT' "$run/bench-$n.log") || die "no RESULT from prober_bench (log: $run/bench-$n.log)"
-    raw+=("N=$n load=$load-$load_after $result fake_cpu_ticks=$((f1 - f0)) fake_quits=$((q1 - q0)) fake_errors=$errors window_ms=$((s1 - s0)) cpu0_wakeup_median_max_ms=${wake// /} tls_floor_us_before_after=$floor_us0/$floor_us1")
+    raw+=("N=$n load=$load-$load_after $result fake_cpu_ticks=$((f1 - f0)) fake_quits=$((q1 - q0)) fake_errors=$errors window_ms=$((s1 - s0)) cpu0_wakeup_median_max_ms=${wake// /} tls_floor: ${floor_raw#RESULT }")
     get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" ${result#RESULT}"; }
     fake_cpu=$(awk -v t=$((f1 - f0)) -v hz="$hz" -v ms=$((s1 - s0)) 'BEGIN {printf "%.1f", 100 * t / hz / (ms / 1000)}')
     fake_rate=$(awk -v q=$((q1 - q0)) -v ms=$((s1 - s0)) 'BEGIN {printf "%.0f", q / (ms / 1000)}')
-    rows+=("| $n | $load / $load_after | $(get prober_cpu_pct) | $(get process_cpu_pct) | $(get rss_mib) | $(get hwm_mib) | $(get probes_per_s) / $(get expected_per_s) | $(get tls_full) / $(get tls_resumed) | $fake_rate | $(get late_p50_ms) | $(get late_p99_ms) | $(get late_max_ms) | $(get latency_p50_ms) / $(get latency_p99_ms) | $(get up)/$(get degraded)/$(get down) | $fake_cpu | $wake | $floor_pct0 / $floor_pct1 |")
+    rows+=("| $n | $load / $load_after | $(get prober_cpu_pct) | $(get process_cpu_pct) | $(get rss_mib) | $(get hwm_mib) | $(get probes_per_s) / $(get expected_per_s) | $(get tls_full) / $(get tls_resumed) | $fake_rate | $(get late_p50_ms) | $(get late_p99_ms) | $(get late_max_ms) | $(get latency_p50_ms) / $(get latency_p99_ms) | $(get up)/$(get degraded)/$(get down) | $fake_cpu | $wake | $floor_pct |")
     say "N=$n: $result fake_cpu=$fake_cpu%"
 done
 load_end=$(loadavg)
@@ -168,9 +174,9 @@ cat <<EOF
 - date: $(date -u +%F), $started–$(date -u +%H:%M:%S) UTC; load average $load_start at the start, $load_end at the end
 $(machine)
 - prober: \`io::Prober\` from the Release build (\`prober_bench\`, malloc: $malloc), interval 10 s ± 0.5 s, every other [health] key at its default (max_concurrent 256, fast_interval 1 s, starttls $starttls), tls_session_lifetime $( ((lifetime_ms < 0)) && echo "600 s (default)" || echo "$((lifetime_ms / 1000)) s"), on CPU 0; fake_mta (one thread, epoll, OpenSSL 3, EC P-256 certificate, session tickets $tickets) on CPU 1
-- window: ${duration} s after ${warmup} s of warm-up; CPU from /proc (prober thread: /proc/self/task/TID/stat; process: /proc/self/stat), RSS = VmRSS at the end, HWM = VmHWM; slip = probe start − planned time, from the prober's own state dump polled every 2.5 s; "fake/s" = dialogues that reached QUIT per second at fake_mta; "CPU 0 wake-up": per second, the largest oversleep of a 10 ms sleep on CPU 0 (\`wakeup.py\`): median and max over the window; "TLS floor": tls_floor's mean time of OpenSSL's client side per handshake ($floor_kind handshakes, as the prober's), right before and right after the prober's run, times N/10 handshakes a second, in % of one core: what the prober's TLS alone costs with no network, no SMTP and no event loop
+- window: ${duration} s after ${warmup} s of warm-up; CPU from /proc (prober thread: /proc/self/task/TID/stat; process: /proc/self/stat), RSS = VmRSS at the end, HWM = VmHWM; slip = probe start − planned time, from the prober's own state dump polled every 2.5 s; "fake/s" = dialogues that reached QUIT per second at fake_mta; "CPU 0 wake-up": per second, the largest oversleep of a 10 ms sleep on CPU 0 (\`wakeup.py\`): median and max over the window; "TLS floor": tls_floor's mean time of OpenSSL's client side per handshake ($floor_kind handshakes, as the prober's), sampled during the window (100 every 2 s, thread CPU time), times N/10 handshakes a second, in % of one core: what the prober's TLS alone costs with no network, no SMTP and no event loop, on the machine as fast as it was in that window
 
-| N | load 1 min start / end | prober thread CPU % | process CPU % | RSS MiB | HWM MiB | probes/s done / planned | TLS full / resumed | fake/s | slip p50 ms | slip p99 ms | slip max ms | probe latency p50 / p99 ms | up/degraded/down | fake_mta CPU % | CPU 0 wake-up median / max ms | TLS floor % before / after |
+| N | load 1 min start / end | prober thread CPU % | process CPU % | RSS MiB | HWM MiB | probes/s done / planned | TLS full / resumed | fake/s | slip p50 ms | slip p99 ms | slip max ms | probe latency p50 / p99 ms | up/degraded/down | fake_mta CPU % | CPU 0 wake-up median / max ms | TLS floor % |
 |---:|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---|---|---:|---|---|
 $(printf '%s\n' "${rows[@]}")
 

@@ -3,15 +3,19 @@
 // TLS part of the probe dialogue over memory BIOs, with the prober's own client context
 // (io::make_probe_tls_context with the default [health] settings) and a server context made as
 // fake_mta makes its own (same certificate; session tickets on or off). Only the client's calls
-// are timed: SSL_new and the session offer, the handshake, EHLO and its 250 reply, QUIT and its
-// 221, keeping the session and SSL_free. With --tickets on every handshake after the first
-// resumes the newest session, as the prober's do against Postfix; with off every one is full.
+// are timed, in thread CPU time: SSL_new and the session offer, the handshake, EHLO and its 250
+// reply, QUIT and its 221, keeping the session and SSL_free. With --tickets on every handshake
+// after the first resumes the newest session, as the prober's do against Postfix; with off
+// every one is full.
 //
 // usage: tls_floor --cert leaf.pem --key leaf.key [--tickets on|off] [--handshakes N]
-//                  [--warmup N] [--rate R]
-// Prints one "RESULT key=value ..." line on stdout: the client's time per handshake (mean and
-// p50, in µs, steady clock on a pinned CPU: its calls never block) and what R handshakes per
-// second (default 1000: 10,000 targets every 10 s) would cost in % of one core.
+//                  [--warmup N] [--rate R] [--seconds S [--batch B] [--pause-ms MS]]
+// Without --seconds: N handshakes (default 3000) after the warm-up (200). With it: batches of B
+// (100) every MS ms (2000) for S seconds, to sample the machine's speed beside a prober run
+// without taking much CPU from it. Prints one "RESULT key=value ..." line on stdout: the
+// client's CPU time per handshake (mean and p50, in µs, less the clock's own cost, measured at
+// the start), the lowest and highest batch mean, and what R handshakes per second (default
+// 1000: 10,000 targets every 10 s) would cost in % of one core.
 // SPDX-License-Identifier: MIT
 #include "io/prober.hpp"
 
@@ -24,14 +28,36 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The calling thread's CPU time in µs: a thread that is preempted (the prober runs on the same
+// CPU) stops its clock. Each reading is a system call, whose own cost is measured and
+// subtracted (see clock_cost).
+double thread_micros() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_nsec) / 1e3;
+}
+
+// What one lap (two readings) adds to a measurement, from back-to-back laps.
+double clock_cost() {
+    constexpr int laps = 20000;
+    double spent = 0;
+    for (int i = 0; i < laps; ++i) {
+        const double t0 = thread_micros();
+        spent += thread_micros() - t0;
+    }
+    return spent / laps;
+}
 
 [[noreturn]] void fail(const char* what) {
     std::fprintf(stderr, "tls_floor: %s\n", what);
@@ -82,6 +108,85 @@ void read_reply(SSL* client) {
     }
 }
 
+// One probe's TLS: returns the client's time in µs; `offer` is the session to offer and, with
+// tickets, becomes the newest one.
+struct Sample {
+    double micros = 0;
+    bool resumed = false;
+};
+
+Sample handshake(SSL_CTX* server_ctx, SSL_CTX* client_ctx, bool tickets,
+                 std::shared_ptr<SSL_SESSION>& offer, double lap_cost) {
+    constexpr std::string_view ehlo_reply =
+        "250-fake.bench.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n";
+    Ends e;
+    e.server = SSL_new(server_ctx);
+    e.server_in = BIO_new(BIO_s_mem());
+    e.server_out = BIO_new(BIO_s_mem());
+    if (e.server == nullptr || e.server_in == nullptr || e.server_out == nullptr) {
+        fail("cannot make the server's end");
+    }
+    SSL_set_bio(e.server, e.server_in, e.server_out);
+    SSL_set_accept_state(e.server);
+
+    double spent = 0;
+    int laps = 0;
+    double t0 = thread_micros();
+    const auto lap = [&spent, &t0, &laps] {
+        spent += thread_micros() - t0;
+        ++laps;
+    };
+    e.client = SSL_new(client_ctx);
+    e.client_in = BIO_new(BIO_s_mem());
+    e.client_out = BIO_new(BIO_s_mem());
+    if (e.client == nullptr || e.client_in == nullptr || e.client_out == nullptr) {
+        fail("cannot make the client's end");
+    }
+    SSL_set_bio(e.client, e.client_in, e.client_out);
+    SSL_set_connect_state(e.client);
+    SSL_ctrl(e.client, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+             const_cast<char*>("mx1.example.com"));
+    if (offer) {
+        SSL_set_session(e.client, offer.get());
+    }
+    int client_done = SSL_do_handshake(e.client);
+    lap();
+    for (int round = 0; round < 8 && client_done != 1; ++round) {
+        carry(e.client_out, e.server_in);
+        SSL_do_handshake(e.server); // done once it has the client's Finished
+        carry(e.server_out, e.client_in);
+        t0 = thread_micros();
+        client_done = SSL_do_handshake(e.client);
+        lap();
+    }
+    if (client_done != 1) {
+        fail("the handshake did not complete");
+    }
+    t0 = thread_micros();
+    SSL_write(e.client, "EHLO bench.example.net\r\n", 24);
+    lap();
+    serve(e, ehlo_reply);
+    t0 = thread_micros();
+    read_reply(e.client);
+    SSL_write(e.client, "QUIT\r\n", 6);
+    lap();
+    serve(e, "221 bye\r\n");
+    t0 = thread_micros();
+    read_reply(e.client);
+    const bool reused = SSL_session_reused(e.client) == 1;
+    if (tickets) {
+        std::shared_ptr<SSL_SESSION> next{SSL_get1_session(e.client), &SSL_SESSION_free};
+        if (next && SSL_SESSION_is_resumable(next.get()) == 1) {
+            offer = std::move(next);
+        }
+        SSL_set_shutdown(e.client, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    }
+    SSL_free(e.client);
+    lap();
+    SSL_free(e.server);
+    return {spent - laps * lap_cost, reused};
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -91,6 +196,9 @@ int main(int argc, char** argv) {
     long handshakes = 3000;
     long warmup = 200;
     double rate = 1000;
+    double seconds = 0;
+    long batch = 100;
+    long pause_ms = 2000;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string_view a = argv[i];
         const char* v = argv[i + 1];
@@ -106,14 +214,22 @@ int main(int argc, char** argv) {
             warmup = std::atol(v);
         } else if (a == "--rate") {
             rate = std::atof(v);
+        } else if (a == "--seconds") {
+            seconds = std::atof(v);
+        } else if (a == "--batch") {
+            batch = std::atol(v);
+        } else if (a == "--pause-ms") {
+            pause_ms = std::atol(v);
         } else {
             std::fprintf(stderr, "tls_floor: unknown argument %s\n", argv[i]);
             return 2;
         }
     }
-    if (cert.empty() || key.empty() || handshakes <= 0 || warmup < 0 || rate <= 0) {
+    if (cert.empty() || key.empty() || handshakes <= 0 || warmup < 0 || rate <= 0 || seconds < 0 ||
+        batch <= 0 || pause_ms < 0) {
         std::fprintf(stderr, "usage: tls_floor --cert PEM --key PEM [--tickets on|off] "
-                             "[--handshakes N] [--warmup N] [--rate R]\n");
+                             "[--handshakes N] [--warmup N] [--rate R] [--seconds S "
+                             "[--batch B] [--pause-ms MS]]\n");
         return 2;
     }
 
@@ -130,94 +246,50 @@ int main(int argc, char** argv) {
     }
     const auto client_ctx = mxsteer::io::make_probe_tls_context(mxsteer::core::HealthConfig{});
 
-    constexpr std::string_view ehlo_reply =
-        "250-fake.bench.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n";
-    std::vector<double> micros;
-    micros.reserve(static_cast<std::size_t>(handshakes));
+    const double lap_cost = clock_cost();
     std::shared_ptr<SSL_SESSION> offer;
-    long resumed = 0;
-    for (long i = 0; i < warmup + handshakes; ++i) {
-        Ends e;
-        e.server = SSL_new(server_ctx);
-        e.server_in = BIO_new(BIO_s_mem());
-        e.server_out = BIO_new(BIO_s_mem());
-        if (e.server == nullptr || e.server_in == nullptr || e.server_out == nullptr) {
-            fail("cannot make the server's end");
-        }
-        SSL_set_bio(e.server, e.server_in, e.server_out);
-        SSL_set_accept_state(e.server);
-
-        double spent = 0;
-        auto t0 = Clock::now();
-        const auto lap = [&spent, &t0] {
-            spent += std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
-        };
-        e.client = SSL_new(client_ctx->native_handle());
-        e.client_in = BIO_new(BIO_s_mem());
-        e.client_out = BIO_new(BIO_s_mem());
-        if (e.client == nullptr || e.client_in == nullptr || e.client_out == nullptr) {
-            fail("cannot make the client's end");
-        }
-        SSL_set_bio(e.client, e.client_in, e.client_out);
-        SSL_set_connect_state(e.client);
-        SSL_ctrl(e.client, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                 const_cast<char*>("mx1.example.com"));
-        if (offer) {
-            SSL_set_session(e.client, offer.get());
-        }
-        int client_done = SSL_do_handshake(e.client);
-        lap();
-        for (int round = 0; round < 8 && client_done != 1; ++round) {
-            carry(e.client_out, e.server_in);
-            SSL_do_handshake(e.server); // done once it has the client's Finished
-            carry(e.server_out, e.client_in);
-            t0 = Clock::now();
-            client_done = SSL_do_handshake(e.client);
-            lap();
-        }
-        if (client_done != 1) {
-            fail("the handshake did not complete");
-        }
-        t0 = Clock::now();
-        SSL_write(e.client, "EHLO bench.example.net\r\n", 24);
-        lap();
-        serve(e, ehlo_reply);
-        t0 = Clock::now();
-        read_reply(e.client);
-        SSL_write(e.client, "QUIT\r\n", 6);
-        lap();
-        serve(e, "221 bye\r\n");
-        t0 = Clock::now();
-        read_reply(e.client);
-        const bool reused = SSL_session_reused(e.client) == 1;
-        if (tickets) {
-            std::shared_ptr<SSL_SESSION> next{SSL_get1_session(e.client), &SSL_SESSION_free};
-            if (next && SSL_SESSION_is_resumable(next.get()) == 1) {
-                offer = std::move(next);
-            }
-            SSL_set_shutdown(e.client, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-        }
-        SSL_free(e.client);
-        lap();
-        SSL_free(e.server);
-        if (i >= warmup) {
-            micros.push_back(spent);
-            resumed += reused ? 1 : 0;
-        }
+    for (long i = 0; i < warmup; ++i) {
+        handshake(server_ctx, client_ctx->native_handle(), tickets, offer, lap_cost);
     }
-    if (tickets && resumed != handshakes) {
+    // Either `handshakes` in a row, or batches of `batch` every `pause_ms` for `seconds`: a
+    // sample of the machine's speed across a prober run, with little CPU taken from it.
+    std::vector<double> micros;
+    std::vector<double> batch_means;
+    long resumed = 0;
+    const auto started = Clock::now();
+    const auto until = started + std::chrono::duration<double>(seconds);
+    do {
+        const long n = seconds > 0 ? batch : handshakes;
+        double sum = 0;
+        for (long i = 0; i < n; ++i) {
+            const Sample one =
+                handshake(server_ctx, client_ctx->native_handle(), tickets, offer, lap_cost);
+            micros.push_back(one.micros);
+            sum += one.micros;
+            resumed += one.resumed ? 1 : 0;
+        }
+        batch_means.push_back(sum / static_cast<double>(n));
+        if (seconds > 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
+        }
+    } while (seconds > 0 && Clock::now() < until);
+    const auto count = static_cast<long>(micros.size());
+    if (tickets && resumed != count) {
         fail("a handshake with tickets on did not resume");
     }
     double sum = 0;
     for (const double m : micros) {
         sum += m;
     }
-    const double mean = sum / static_cast<double>(micros.size());
+    const double mean = sum / static_cast<double>(count);
     std::sort(micros.begin(), micros.end());
     const double p50 = micros[micros.size() / 2];
+    const auto [low, high] = std::minmax_element(batch_means.begin(), batch_means.end());
     std::printf("RESULT tickets=%s handshakes=%ld resumed=%ld client_us_mean=%.1f "
-                "client_us_p50=%.1f rate=%.0f core_pct_at_rate=%.1f\n",
-                tickets ? "on" : "off", handshakes, resumed, mean, p50, rate, mean * rate / 1e4);
+                "client_us_p50=%.1f batch_mean_us_min=%.1f batch_mean_us_max=%.1f rate=%.0f "
+                "core_pct_at_rate=%.1f lap_us=%.2f\n",
+                tickets ? "on" : "off", count, resumed, mean, p50, *low, *high, rate,
+                mean * rate / 1e4, lap_cost);
     SSL_CTX_free(server_ctx);
     return 0;
 }
