@@ -528,10 +528,15 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
         arm(c, t.tls_handshake);
         auto [hs_ec, hs] = co_await tls_call(*c, [](SSL* s) { return SSL_connect(s); });
         static_cast<void>(hs);
-        if (!hs_ec) {
-            // The client's Finished goes out alone, as a mail client's does. Sent in one segment
-            // with the EHLO, the reply to the EHLO would wait in the server's Nagle for our
-            // delayed ACK of the session tickets it sent first (40 ms).
+        if (!hs_ec && offer.session) {
+            // A server that issued a session ticket before sends new ones in answer to our
+            // Finished, so the Finished goes out alone: sent together with the EHLO, the reply
+            // to the EHLO would wait in the server's Nagle for our delayed ACK of the tickets
+            // (40 ms). The EHLO then waits in ours for the server's ACK of the Finished, which
+            // comes at once with the tickets. A server that issued none (or one not probed yet)
+            // gets the Finished in one segment with the EHLO: alone, the Finished would be
+            // acknowledged only by the server's delayed ACK, and our Nagle would hold the EHLO
+            // until then.
             hs_ec = co_await flush(*c);
         }
         if (hs_ec) {
