@@ -342,6 +342,19 @@ Failure unexpected(const core::SmtpReply& reply) {
     return {ProbeError::none, reply.code, core::describe(reply)};
 }
 
+// The reply to a command already sent, within a new deadline `timeout`: whether its code is
+// `expected`, else why not in `failure`.
+awaitable<bool> expect(std::shared_ptr<Connection> c, Millis timeout, std::string_view what,
+                       int expected, Failure& failure) {
+    arm(c, timeout);
+    auto reply = co_await read_reply(c, timeout, what, failure);
+    if (reply && reply->code != expected) {
+        failure = unexpected(*reply);
+        co_return false;
+    }
+    co_return reply.has_value();
+}
+
 // One command and its reply within the armed phase `timeout`: the reply when its code is
 // `expected`, else nullopt with why in `failure` (a write or read error, or the unexpected
 // reply itself).
@@ -401,10 +414,12 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
                                  TlsSession* resume) {
     const auto executor = co_await asio::this_coro::executor;
     const auto started = std::chrono::steady_clock::now();
-    // The session to offer leaves `resume`: only a probe that ends well puts one back.
+    // The session to offer leaves `resume`: only a probe that ends well puts one back. What
+    // is known of the server's tickets stays.
     TlsSession offer;
     if (resume != nullptr) {
         offer = std::exchange(*resume, TlsSession{});
+        resume->issues_tickets = offer.issues_tickets;
         if (offer.session && started - offer.checked_at >= config.tls_session_lifetime) {
             offer.session.reset();
         }
@@ -528,16 +543,27 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
         arm(c, t.tls_handshake);
         auto [hs_ec, hs] = co_await tls_call(*c, [](SSL* s) { return SSL_connect(s); });
         static_cast<void>(hs);
-        if (!hs_ec && offer.session) {
-            // A server that issued a session ticket before sends new ones in answer to our
-            // Finished, so the Finished goes out alone: sent together with the EHLO, the reply
-            // to the EHLO would wait in the server's Nagle for our delayed ACK of the tickets
-            // (40 ms). The EHLO then waits in ours for the server's ACK of the Finished, which
-            // comes at once with the tickets. A server that issued none (or one not probed yet)
-            // gets the Finished in one segment with the EHLO: alone, the Finished would be
-            // acknowledged only by the server's delayed ACK, and our Nagle would hold the EHLO
-            // until then.
-            hs_ec = co_await flush(*c);
+        // How the client's Finished leaves. In TLS 1.3, a server that issued tickets before
+        // answers it with new ones at once, and those carry its ACK; so it goes alone, and the
+        // EHLO after it waits in our Nagle only for that ACK. Sent in one segment with the
+        // Finished, the EHLO's reply would wait in the server's Nagle for our delayed ACK of
+        // the tickets (40 ms). A server that issues none would acknowledge a lone Finished only
+        // with its delayed ACK, and our Nagle would hold the EHLO that long: for it (and after
+        // a TLS 1.2 resumption, where the client's Finished comes last) the EHLO goes with the
+        // Finished, written here so that a failed write is the handshake's failure as before.
+        bool ehlo_sent = false;
+        if (!hs_ec) {
+            const bool finished_alone =
+                SSL_version(ssl) == TLS1_3_VERSION && resume != nullptr && resume->issues_tickets;
+            if (!finished_alone) {
+                const int size = static_cast<int>(ehlo.size());
+                std::tie(hs_ec, hs) = co_await tls_call(
+                    *c, [&ehlo, size](SSL* s) { return SSL_write(s, ehlo.data(), size); });
+                ehlo_sent = !hs_ec;
+            }
+            if (!hs_ec) {
+                hs_ec = co_await flush(*c);
+            }
         }
         if (hs_ec) {
             if (c->timed_out) {
@@ -568,17 +594,25 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
         }
 
         // EHLO again: RFC 3207 §4.2 discards what was learnt before TLS.
-        if (!co_await command(c, ehlo, t.ehlo, "EHLO reply", 250, failure)) {
+        const bool ehlo_ok =
+            ehlo_sent ? co_await expect(c, t.ehlo, "EHLO reply", 250, failure)
+                      : (co_await command(c, ehlo, t.ehlo, "EHLO reply", 250, failure)).has_value();
+        if (!ehlo_ok) {
             co_return finish(ProbePhase::ehlo, failure);
         }
         // A TLS 1.3 server sends its tickets after the handshake; they have been read with the
         // EHLO reply. The session to offer next: the newest, checked when `offer`'s was.
+        std::shared_ptr<SSL_SESSION> next{SSL_get1_session(ssl), &SSL_SESSION_free};
+        const bool resumable = next && SSL_SESSION_is_resumable(next.get()) == 1;
+        offer.issues_tickets = resumable;
+        if (resume != nullptr) {
+            resume->issues_tickets = resumable;
+        }
         if (resume != nullptr && config.tls_session_lifetime > Millis{0} &&
             !report.certificate_error) {
-            std::shared_ptr<SSL_SESSION> next{SSL_get1_session(ssl), &SSL_SESSION_free};
-            const auto checked_at = report.tls_resumed ? offer.checked_at : started;
-            if (next && SSL_SESSION_is_resumable(next.get()) == 1) {
-                offer = {std::move(next), checked_at};
+            if (resumable) {
+                offer.session = std::move(next);
+                offer.checked_at = report.tls_resumed ? offer.checked_at : started;
             } else if (!report.tls_resumed) {
                 offer.session.reset();
             }

@@ -696,6 +696,7 @@ TEST_CASE("prober: a TLS session is resumed within its lifetime, after a clean p
     CHECK_FALSE(first.tls_resumed);
     CHECK(core::classify(first, config).state == core::Health::up);
     REQUIRE(session.session != nullptr);
+    CHECK(session.issues_tickets);
 
     // The server sends no certificate on resumption; the session carries the checked one.
     const core::ProbeReport second = io::probe_once(target, config, &session);
@@ -718,11 +719,14 @@ TEST_CASE("prober: a TLS session is resumed within its lifetime, after a clean p
     CHECK_FALSE(third.tls_resumed);
     CHECK(session.session != nullptr);
 
-    // A lifetime of 0 keeps nothing.
+    // A lifetime of 0 keeps nothing, but the server still issues tickets.
     config.tls_session_lifetime = core::Millis{0};
     const core::ProbeReport fourth = io::probe_once(target, config, &session);
     CHECK_FALSE(fourth.tls_resumed);
     CHECK(session.session == nullptr);
+    CHECK(session.issues_tickets);
+    CHECK(core::classify(io::probe_once(target, config, &session), config).state ==
+          core::Health::up);
 }
 
 TEST_CASE("prober: no TLS session is kept after a failed check or from a server without tickets") {
@@ -740,6 +744,8 @@ TEST_CASE("prober: no TLS session is kept after a failed check or from a server 
             CHECK(report.certificate_error.has_value());
             CHECK(core::classify(report, config).state == core::Health::degraded);
             CHECK(session.session == nullptr);
+            // No session kept, yet the server issues tickets: known for the next handshake.
+            CHECK(session.issues_tickets);
         }
     }
     {
@@ -752,10 +758,12 @@ TEST_CASE("prober: no TLS session is kept after a failed check or from a server 
             CHECK(report.tls);
             CHECK_FALSE(report.tls_resumed);
             CHECK(core::classify(report, config).state == core::Health::up);
+            CHECK_FALSE(session.issues_tickets);
         }
     }
     {
-        // A server that went away: the failed probe drops the session.
+        // A server that went away: the failed probe drops the session (and keeps what is
+        // known of its tickets).
         FakeSmtp server{Script::good, "127.0.0.47"};
         const core::ProbeTarget target{"mx1.example.com.", "127.0.0.47", server.port(), {}};
         io::TlsSession session;
@@ -765,6 +773,7 @@ TEST_CASE("prober: no TLS session is kept after a failed check or from a server 
             "mx1.example.com.", "127.0.0.47", closed_port("127.0.0.47"), {}};
         CHECK(io::probe_once(nowhere, config, &session).error == core::ProbeError::refused);
         CHECK(session.session == nullptr);
+        CHECK(session.issues_tickets);
     }
 }
 
