@@ -104,8 +104,8 @@ ticks() { # utime + stime of PID, in clock ticks
     awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
 }
 hz=$(getconf CLK_TCK)
-# OpenSSL's client side of the handshakes the prober does (full, or resumed when fake_mta issues
-# tickets and the prober keeps sessions), for N targets every 10 s: prints "µs % "
+# The handshakes tls_floor does: those the prober does (full, or resumed when fake_mta issues
+# tickets and the prober keeps sessions)
 floor_tickets=off
 floor_kind=full
 [[ $tickets == on && $lifetime_ms != 0 ]] && floor_tickets=on floor_kind=resumed
@@ -129,11 +129,12 @@ for n in $sizes; do
         --port "$port" --interval-ms 10000 --starttls "$starttls" --warmup "$warmup" \
         --duration "$duration" --tls-session-lifetime-ms "$lifetime_ms"
     sleep "$warmup"
-    # 100 handshakes every 2 s over the window (1-3 % of CPU 0), beside the prober
+    # batches of 100 handshakes 2 s apart over the window, beside the prober: with both of
+    # their ends, 2-3 % of CPU 0 for resumed handshakes, 4-6 % for full ones
     floor_log=$run/floor-$n.log
     [[ $starttls != off ]] &&
         spawn floor_pid 0 "$floor_log" "$bin/tls_floor-$malloc" --cert "$work/certs/leaf.pem" \
-            --key "$work/certs/leaf.key" --tickets "$floor_tickets" --rate $((n / 10)) \
+            --key "$work/certs/leaf.key" --tickets "$floor_tickets" --rate "$(awk -v n="$n" 'BEGIN { print n / 10 }')" \
             --seconds "$duration" --batch 100 --pause-ms 2000
     # the fake server's CPU and completed dialogues over (about) the same window
     f0=$(ticks "$fake_pid")
@@ -174,7 +175,7 @@ cat <<EOF
 - date: $(date -u +%F), $started–$(date -u +%H:%M:%S) UTC; load average $load_start at the start, $load_end at the end
 $(machine)
 - prober: \`io::Prober\` from the Release build (\`prober_bench\`, malloc: $malloc), interval 10 s ± 0.5 s, every other [health] key at its default (max_concurrent 256, fast_interval 1 s, starttls $starttls), tls_session_lifetime $( ((lifetime_ms < 0)) && echo "600 s (default)" || echo "$((lifetime_ms / 1000)) s"), on CPU 0; fake_mta (one thread, epoll, OpenSSL 3, EC P-256 certificate, session tickets $tickets) on CPU 1
-- window: ${duration} s after ${warmup} s of warm-up; CPU from /proc (prober thread: /proc/self/task/TID/stat; process: /proc/self/stat), RSS = VmRSS at the end, HWM = VmHWM; slip = probe start − planned time, from the prober's own state dump polled every 2.5 s; "fake/s" = dialogues that reached QUIT per second at fake_mta; "CPU 0 wake-up": per second, the largest oversleep of a 10 ms sleep on CPU 0 (\`wakeup.py\`): median and max over the window; "TLS floor": tls_floor's mean time of OpenSSL's client side per handshake ($floor_kind handshakes, as the prober's), sampled during the window (100 every 2 s, thread CPU time), times N/10 handshakes a second, in % of one core: what the prober's TLS alone costs with no network, no SMTP and no event loop, on the machine as fast as it was in that window
+- window: ${duration} s after ${warmup} s of warm-up; CPU from /proc (prober thread: /proc/self/task/TID/stat; process: /proc/self/stat), RSS = VmRSS at the end, HWM = VmHWM; slip = probe start − planned time, from the prober's own state dump polled every 2.5 s; "fake/s" = dialogues that reached QUIT per second at fake_mta; "CPU 0 wake-up": per second, the largest oversleep of a 10 ms sleep on CPU 0 (\`wakeup.py\`): median and max over the window; "TLS floor": tls_floor's mean time of OpenSSL's client side per handshake ($floor_kind handshakes, as the prober's), sampled during the window (batches of 100, 2 s apart; thread CPU time), times N/10 handshakes a second, in % of one core: what the prober's TLS alone costs with no network, no SMTP and no event loop, on the machine as fast as it was in that window
 
 | N | load 1 min start / end | prober thread CPU % | process CPU % | RSS MiB | HWM MiB | probes/s done / planned | TLS full / resumed | fake/s | slip p50 ms | slip p99 ms | slip max ms | probe latency p50 / p99 ms | up/degraded/down | fake_mta CPU % | CPU 0 wake-up median / max ms | TLS floor % |
 |---:|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---|---|---:|---|---|
