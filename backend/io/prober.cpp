@@ -28,8 +28,11 @@
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <optional>
 #include <stdexcept>
+#include <sys/socket.h>
 #include <system_error>
 #include <tuple>
 #include <unistd.h>
@@ -158,6 +161,9 @@ struct Connection {
     unsigned phase = 0;    // which arm() the deadline belongs to
     std::string buffer;    // bytes read but not yet parsed
     std::string tls_error; // OpenSSL's errors of the last failed TLS call
+    // While set, bytes that complete no TLS read (session tickets) are acknowledged at once
+    // (TCP_QUICKACK) instead of by a delayed ACK.
+    bool ack_at_once = false;
 };
 
 // Arms the phase's deadline: when it passes, the socket is closed and every pending operation
@@ -222,6 +228,7 @@ awaitable<std::error_code> flush(Connection& c) {
 template <class Call>
 awaitable<std::tuple<std::error_code, int>> tls_call(Connection& c, Call call) {
     TlsPipe& pipe = c.pipe;
+    bool fed = false; // the socket gave bytes to this call
     for (;;) {
         ERR_clear_error();
         const int r = call(c.ssl.get());
@@ -236,6 +243,10 @@ awaitable<std::tuple<std::error_code, int>> tls_call(Connection& c, Call call) {
             if (e == SSL_ERROR_WANT_WRITE) {
                 continue; // `out` takes every write; nothing to wait for
             }
+            if (fed && c.ack_at_once) {
+                const int one = 1;
+                ::setsockopt(c.socket.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+            }
             // pipe_read asks for a retry only once `in` is drained (and never after eof).
             const auto [ec, n] =
                 co_await c.socket.async_read_some(asio::buffer(pipe.in), as_tuple_awaitable);
@@ -246,6 +257,7 @@ awaitable<std::tuple<std::error_code, int>> tls_call(Connection& c, Call call) {
             }
             pipe.in_begin = 0;
             pipe.in_end = n;
+            fed = true;
             continue;
         }
         // The pipe never fails a read or write, so a "system call" error is the peer's close.
@@ -593,10 +605,15 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
             report.certificate_error = std::move(problem);
         }
 
-        // EHLO again: RFC 3207 §4.2 discards what was learnt before TLS.
+        // EHLO again: RFC 3207 §4.2 discards what was learnt before TLS. After a full TLS 1.3
+        // handshake an OpenSSL server sends two tickets, and Nagle holds the second, with the
+        // EHLO reply behind it, until the first is acknowledged: at once, not by a delayed ACK
+        // (40 ms). A resumed handshake gets one ticket, which the EHLO's segment acknowledges.
+        c->ack_at_once = !report.tls_resumed && SSL_version(ssl) == TLS1_3_VERSION;
         const bool ehlo_ok =
             ehlo_sent ? co_await expect(c, t.ehlo, "EHLO reply", 250, failure)
                       : (co_await command(c, ehlo, t.ehlo, "EHLO reply", 250, failure)).has_value();
+        c->ack_at_once = false;
         if (!ehlo_ok) {
             co_return finish(ProbePhase::ehlo, failure);
         }
