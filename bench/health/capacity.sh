@@ -130,7 +130,7 @@ for n in $sizes; do
         --duration "$duration" --tls-session-lifetime-ms "$lifetime_ms"
     sleep "$warmup"
     # batches of 100 handshakes 2 s apart over the window, beside the prober: with both of
-    # their ends, 2-3 % of CPU 0 for resumed handshakes, 4-6 % for full ones
+    # their ends and its start, 3-4 % of CPU 0 for resumed handshakes, 5-6 % for full ones
     floor_log=$run/floor-$n.log
     [[ $starttls != off ]] &&
         spawn floor_pid 0 "$floor_log" "$bin/tls_floor-$malloc" --cert "$work/certs/leaf.pem" \
