@@ -161,8 +161,8 @@ struct Connection {
     unsigned phase = 0;    // which arm() the deadline belongs to
     std::string buffer;    // bytes read but not yet parsed
     std::string tls_error; // OpenSSL's errors of the last failed TLS call
-    // While set, bytes that complete no TLS read (session tickets) are acknowledged at once
-    // (TCP_QUICKACK) instead of by a delayed ACK.
+    // While set, bytes that complete no TLS read (session tickets, or part of a record) are
+    // acknowledged at once (TCP_QUICKACK) instead of by a delayed ACK.
     bool ack_at_once = false;
 };
 
@@ -243,10 +243,12 @@ awaitable<std::tuple<std::error_code, int>> tls_call(Connection& c, Call call) {
             if (e == SSL_ERROR_WANT_WRITE) {
                 continue; // `out` takes every write; nothing to wait for
             }
+#ifdef TCP_QUICKACK
             if (fed && c.ack_at_once) {
                 const int one = 1;
                 ::setsockopt(c.socket.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
             }
+#endif
             // pipe_read asks for a retry only once `in` is drained (and never after eof).
             const auto [ec, n] =
                 co_await c.socket.async_read_some(asio::buffer(pipe.in), as_tuple_awaitable);
@@ -555,19 +557,20 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
         arm(c, t.tls_handshake);
         auto [hs_ec, hs] = co_await tls_call(*c, [](SSL* s) { return SSL_connect(s); });
         static_cast<void>(hs);
-        // How the client's Finished leaves. In TLS 1.3, a server that issued tickets before
-        // answers it with new ones at once, and those carry its ACK; so it goes alone, and the
-        // EHLO after it waits in our Nagle only for that ACK. Sent in one segment with the
-        // Finished, the EHLO's reply would wait in the server's Nagle for our delayed ACK of
-        // the tickets (40 ms). A server that issues none would acknowledge a lone Finished only
-        // with its delayed ACK, and our Nagle would hold the EHLO that long: for it (and after
-        // a TLS 1.2 resumption, where the client's Finished comes last) the EHLO goes with the
-        // Finished, written here so that a failed write is the handshake's failure as before.
+        // How the client's Finished leaves, when it is the handshake's last flight (TLS 1.3,
+        // and TLS 1.2 resumption). In TLS 1.3, a server that issued tickets before answers it
+        // with new ones at once, and those carry its ACK; so it goes alone, and the EHLO after
+        // it waits in our Nagle only for that ACK. Sent in one segment with the Finished, the
+        // EHLO's reply would wait in the server's Nagle for our delayed ACK of the tickets
+        // (40 ms). A server that issues none would acknowledge a lone Finished only with its
+        // delayed ACK, and our Nagle would hold the EHLO that long: for it the EHLO goes with
+        // the Finished, written here, where a failed write is the handshake's failure.
         bool ehlo_sent = false;
         if (!hs_ec) {
+            const bool finished_pending = !c->pipe.out.empty();
             const bool finished_alone =
                 SSL_version(ssl) == TLS1_3_VERSION && resume != nullptr && resume->issues_tickets;
-            if (!finished_alone) {
+            if (finished_pending && !finished_alone) {
                 const int size = static_cast<int>(ehlo.size());
                 std::tie(hs_ec, hs) = co_await tls_call(
                     *c, [&ehlo, size](SSL* s) { return SSL_write(s, ehlo.data(), size); });
@@ -621,9 +624,10 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
         // EHLO reply. The session to offer next: the newest, checked when `offer`'s was.
         std::shared_ptr<SSL_SESSION> next{SSL_get1_session(ssl), &SSL_SESSION_free};
         const bool resumable = next && SSL_SESSION_is_resumable(next.get()) == 1;
-        offer.issues_tickets = resumable;
+        // A resumption without a new ticket leaves the offered session in place.
+        offer.issues_tickets = resumable && (!report.tls_resumed || next != offer.session);
         if (resume != nullptr) {
-            resume->issues_tickets = resumable;
+            resume->issues_tickets = offer.issues_tickets;
         }
         if (resume != nullptr && config.tls_session_lifetime > Millis{0} &&
             !report.certificate_error) {

@@ -40,9 +40,9 @@ make_probe_tls_context(const core::HealthConfig& config);
 // A TLS session kept between the probes of one target. A probe offers it while it is younger
 // than config.tls_session_lifetime, counted from the full handshake whose certificate checks
 // it carries; only a probe that reaches QUIT over TLS without a certificate problem keeps one.
-// `issues_tickets` says whether the server sent a session ticket in the last TLS dialogue that
-// got as far as the EHLO reply, whatever became of the session: it decides how the client's
-// Finished is sent (see run_probe), and survives failed probes and dropped sessions.
+// `issues_tickets` says whether the server sent a new session ticket in the last TLS dialogue
+// that got as far as the EHLO reply, whatever became of the session: it decides how the
+// client's Finished is sent (see run_probe), and survives failed probes and dropped sessions.
 struct TlsSession {
     std::shared_ptr<SSL_SESSION> session; // null: the next handshake is a full one
     std::chrono::steady_clock::time_point checked_at;

@@ -704,6 +704,7 @@ TEST_CASE("prober: a TLS session is resumed within its lifetime, after a clean p
     CHECK_FALSE(second.certificate_error.has_value());
     CHECK(core::classify(second, config).state == core::Health::up);
     REQUIRE(session.session != nullptr);
+    CHECK(session.issues_tickets); // a new ticket after the resumption
     // The dialogue is the same as with a full handshake, EHLO over TLS included.
     const std::vector<std::string> dialogue{"EHLO probe.example.net", "STARTTLS",
                                             "EHLO probe.example.net", "QUIT"};
