@@ -356,20 +356,20 @@ Failure unexpected(const core::SmtpReply& reply) {
     return {ProbeError::none, reply.code, core::describe(reply)};
 }
 
-// The reply to a command already sent, within a new deadline `timeout`: whether its code is
-// `expected`, else why not in `failure`.
-awaitable<bool> expect(std::shared_ptr<Connection> c, Millis timeout, std::string_view what,
-                       int expected, Failure& failure) {
-    arm(c, timeout);
+// The reply to a command sent within the armed phase `timeout`: the reply when its code is
+// `expected`, else nullopt with why in `failure` (a read error, or the unexpected reply).
+awaitable<std::optional<core::SmtpReply>> reply_to(std::shared_ptr<Connection> c, Millis timeout,
+                                                   std::string_view what, int expected,
+                                                   Failure& failure) {
     auto reply = co_await read_reply(c, timeout, what, failure);
     if (reply && reply->code != expected) {
         failure = unexpected(*reply);
-        co_return false;
+        co_return std::nullopt;
     }
-    co_return reply.has_value();
+    co_return reply;
 }
 
-// One command and its reply within the armed phase `timeout`: the reply when its code is
+// One command and its reply within a new phase `timeout`: the reply when its code is
 // `expected`, else nullopt with why in `failure` (a write or read error, or the unexpected
 // reply itself).
 awaitable<std::optional<core::SmtpReply>> command(std::shared_ptr<Connection> c,
@@ -380,11 +380,8 @@ awaitable<std::optional<core::SmtpReply>> command(std::shared_ptr<Connection> c,
     if (!co_await send(c, line, timeout, failure)) {
         co_return std::nullopt;
     }
-    auto reply = co_await read_reply(c, timeout, what, failure);
-    if (reply && reply->code != expected) {
-        failure = unexpected(*reply);
-        co_return std::nullopt;
-    }
+    // Two steps: GCC 12 miscompiles `co_return co_await` of this optional (the probe crashes).
+    auto reply = co_await reply_to(c, timeout, what, expected, failure);
     co_return reply;
 }
 
@@ -568,8 +565,7 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
         bool ehlo_sent = false;
         if (!hs_ec) {
             const bool finished_pending = !c->pipe.out.empty();
-            const bool finished_alone =
-                SSL_version(ssl) == TLS1_3_VERSION && resume != nullptr && resume->issues_tickets;
+            const bool finished_alone = SSL_version(ssl) == TLS1_3_VERSION && offer.issues_tickets;
             if (finished_pending && !finished_alone) {
                 const int size = static_cast<int>(ehlo.size());
                 std::tie(hs_ec, hs) = co_await tls_call(
@@ -613,9 +609,14 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
         // EHLO reply behind it, until the first is acknowledged: at once, not by a delayed ACK
         // (40 ms). A resumed handshake gets one ticket, which the EHLO's segment acknowledges.
         c->ack_at_once = !report.tls_resumed && SSL_version(ssl) == TLS1_3_VERSION;
-        const bool ehlo_ok =
-            ehlo_sent ? co_await expect(c, t.ehlo, "EHLO reply", 250, failure)
-                      : (co_await command(c, ehlo, t.ehlo, "EHLO reply", 250, failure)).has_value();
+        arm(c, t.ehlo);
+        bool ehlo_ok = ehlo_sent;
+        if (!ehlo_sent) {
+            ehlo_ok = co_await send(c, ehlo, t.ehlo, failure);
+        }
+        if (ehlo_ok) {
+            ehlo_ok = (co_await reply_to(c, t.ehlo, "EHLO reply", 250, failure)).has_value();
+        }
         c->ack_at_once = false;
         if (!ehlo_ok) {
             co_return finish(ProbePhase::ehlo, failure);
@@ -624,11 +625,9 @@ awaitable<ProbeReport> run_probe(const core::ProbeTarget& target, const core::He
         // EHLO reply. The session to offer next: the newest, checked when `offer`'s was.
         std::shared_ptr<SSL_SESSION> next{SSL_get1_session(ssl), &SSL_SESSION_free};
         const bool resumable = next && SSL_SESSION_is_resumable(next.get()) == 1;
-        // A resumption without a new ticket leaves the offered session in place.
+        // A resumption without a new ticket leaves the offered session in place. (`offer`
+        // goes back to `resume` at the end, with what it says of the tickets.)
         offer.issues_tickets = resumable && (!report.tls_resumed || next != offer.session);
-        if (resume != nullptr) {
-            resume->issues_tickets = offer.issues_tickets;
-        }
         if (resume != nullptr && config.tls_session_lifetime > Millis{0} &&
             !report.certificate_error) {
             if (resumable) {
