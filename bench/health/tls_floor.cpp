@@ -77,27 +77,34 @@ void carry(BIO* from, BIO* to) {
     }
 }
 
-struct Ends {
-    SSL* client = nullptr;
-    SSL* server = nullptr;
-    BIO* client_out = nullptr; // what the client wrote, for the server
-    BIO* server_out = nullptr;
-    BIO* client_in = nullptr;
-    BIO* server_in = nullptr;
+// One end of the connection: its SSL and the memory BIOs it reads from and writes to.
+struct End {
+    SSL* ssl = nullptr;
+    BIO* in = nullptr;
+    BIO* out = nullptr;
 };
+
+End make_end(SSL_CTX* ctx, const char* who) {
+    End end{SSL_new(ctx), BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem())};
+    if (end.ssl == nullptr || end.in == nullptr || end.out == nullptr) {
+        fail(who);
+    }
+    SSL_set_bio(end.ssl, end.in, end.out); // the SSL owns the BIOs
+    return end;
+}
 
 // The server reads one command line (after the handshake completes, which in TLS 1.3 also
 // sends its tickets) and writes `reply`.
-void serve(Ends& e, std::string_view reply) {
-    carry(e.client_out, e.server_in);
+void serve(const End& client, const End& server, std::string_view reply) {
+    carry(client.out, server.in);
     std::array<char, 512> line{};
-    if (SSL_read(e.server, line.data(), static_cast<int>(line.size())) <= 0) {
+    if (SSL_read(server.ssl, line.data(), static_cast<int>(line.size())) <= 0) {
         fail("the server read no command");
     }
-    if (SSL_write(e.server, reply.data(), static_cast<int>(reply.size())) <= 0) {
+    if (SSL_write(server.ssl, reply.data(), static_cast<int>(reply.size())) <= 0) {
         fail("the server cannot reply");
     }
-    carry(e.server_out, e.client_in);
+    carry(server.out, client.in);
 }
 
 // The client reads until it holds one whole reply (the tickets, if any, come first).
@@ -120,71 +127,60 @@ Sample handshake(SSL_CTX* server_ctx, SSL_CTX* client_ctx, bool tickets,
                  std::shared_ptr<SSL_SESSION>& offer, double lap_cost) {
     constexpr std::string_view ehlo_reply =
         "250-fake.bench.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n";
-    Ends e;
-    e.server = SSL_new(server_ctx);
-    e.server_in = BIO_new(BIO_s_mem());
-    e.server_out = BIO_new(BIO_s_mem());
-    if (e.server == nullptr || e.server_in == nullptr || e.server_out == nullptr) {
-        fail("cannot make the server's end");
-    }
-    SSL_set_bio(e.server, e.server_in, e.server_out);
-    SSL_set_accept_state(e.server);
+    const End server = make_end(server_ctx, "cannot make the server's end");
+    SSL_set_accept_state(server.ssl);
 
+    // The client's calls, each run timed; only they count.
     double spent = 0;
     int laps = 0;
-    double t0 = thread_micros();
-    const auto lap = [&spent, &t0, &laps] {
+    const auto timed = [&spent, &laps](auto&& calls) {
+        const double t0 = thread_micros();
+        calls();
         spent += thread_micros() - t0;
         ++laps;
     };
-    e.client = SSL_new(client_ctx);
-    e.client_in = BIO_new(BIO_s_mem());
-    e.client_out = BIO_new(BIO_s_mem());
-    if (e.client == nullptr || e.client_in == nullptr || e.client_out == nullptr) {
-        fail("cannot make the client's end");
-    }
-    SSL_set_bio(e.client, e.client_in, e.client_out);
-    SSL_set_connect_state(e.client);
-    SSL_ctrl(e.client, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-             const_cast<char*>("mx1.example.com"));
-    if (offer) {
-        SSL_set_session(e.client, offer.get());
-    }
-    int client_done = SSL_do_handshake(e.client);
-    lap();
+    End client;
+    int client_done = 0;
+    timed([&] {
+        client = make_end(client_ctx, "cannot make the client's end");
+        SSL_set_connect_state(client.ssl);
+        SSL_ctrl(client.ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>("mx1.example.com"));
+        if (offer) {
+            SSL_set_session(client.ssl, offer.get());
+        }
+        client_done = SSL_do_handshake(client.ssl);
+    });
     for (int round = 0; round < 8 && client_done != 1; ++round) {
-        carry(e.client_out, e.server_in);
-        SSL_do_handshake(e.server); // done once it has the client's Finished
-        carry(e.server_out, e.client_in);
-        t0 = thread_micros();
-        client_done = SSL_do_handshake(e.client);
-        lap();
+        carry(client.out, server.in);
+        SSL_do_handshake(server.ssl); // done once it has the client's Finished
+        carry(server.out, client.in);
+        timed([&] { client_done = SSL_do_handshake(client.ssl); });
     }
     if (client_done != 1) {
         fail("the handshake did not complete");
     }
-    t0 = thread_micros();
-    SSL_write(e.client, "EHLO bench.example.net\r\n", 24);
-    lap();
-    serve(e, ehlo_reply);
-    t0 = thread_micros();
-    read_reply(e.client);
-    SSL_write(e.client, "QUIT\r\n", 6);
-    lap();
-    serve(e, "221 bye\r\n");
-    t0 = thread_micros();
-    read_reply(e.client);
-    const bool reused = SSL_session_reused(e.client) == 1;
-    if (tickets) {
-        std::shared_ptr<SSL_SESSION> next{SSL_get1_session(e.client), &SSL_SESSION_free};
-        if (next && SSL_SESSION_is_resumable(next.get()) == 1) {
-            offer = std::move(next);
+    timed([&] { SSL_write(client.ssl, "EHLO bench.example.net\r\n", 24); });
+    serve(client, server, ehlo_reply);
+    timed([&] {
+        read_reply(client.ssl);
+        SSL_write(client.ssl, "QUIT\r\n", 6);
+    });
+    serve(client, server, "221 bye\r\n");
+    bool reused = false;
+    timed([&] {
+        read_reply(client.ssl);
+        reused = SSL_session_reused(client.ssl) == 1;
+        if (tickets) {
+            std::shared_ptr<SSL_SESSION> next{SSL_get1_session(client.ssl), &SSL_SESSION_free};
+            if (next && SSL_SESSION_is_resumable(next.get()) == 1) {
+                offer = std::move(next);
+            }
+            SSL_set_shutdown(client.ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
         }
-        SSL_set_shutdown(e.client, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-    }
-    SSL_free(e.client);
-    lap();
-    SSL_free(e.server);
+        SSL_free(client.ssl);
+    });
+    SSL_free(server.ssl);
     return {spent - laps * lap_cost, reused};
 }
 
