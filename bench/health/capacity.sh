@@ -72,12 +72,11 @@ if [[ $BUILD == 1 ]]; then
     say "building prober_bench against the Release libraries"
     (cd "$build_dir" && cmake --build . -j2 --target mxsteer_backend_io) >>"$work/build.log" 2>&1 ||
         die "build failed (log: $work/build.log)"
-    g++ -std=c++20 -O2 -Wall -Wextra -DNDEBUG -DASIO_STANDALONE -DASIO_NO_DEPRECATED \
-        -I"$root/backend" -I"$root/linter" -c -o "$bin/prober_bench.o" "$here/prober_bench.cpp" ||
-        die "cannot compile prober_bench"
-    g++ -std=c++20 -O2 -Wall -Wextra -DNDEBUG -DASIO_STANDALONE -DASIO_NO_DEPRECATED \
-        -I"$root/backend" -I"$root/linter" -c -o "$bin/tls_floor.o" "$here/tls_floor.cpp" ||
-        die "cannot compile tls_floor"
+    for tool in prober_bench tls_floor; do
+        g++ -std=c++20 -O2 -Wall -Wextra -DNDEBUG -DASIO_STANDALONE -DASIO_NO_DEPRECATED \
+            -I"$root/backend" -I"$root/linter" -c -o "$bin/$tool.o" "$here/$tool.cpp" ||
+            die "cannot compile $tool"
+    done
     # Linked twice: with jemalloc, as mxsteerd's Release build is, and with glibc's malloc.
     for allocator in jemalloc glibc; do
         extra=()
@@ -104,6 +103,15 @@ ticks() { # utime + stime of PID, in clock ticks
     awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
 }
 hz=$(getconf CLK_TCK)
+# reap VAR PID TOOL LOG: waits for PID's end, fails if it failed, puts its RESULT line in VAR
+reap() {
+    while alive "$2"; do sleep 0.2; done
+    wait "$2" || die "$3 failed (log: $4)"
+    forget "$2"
+    local line
+    line=$(grep '^RESULT' "$4") || die "no RESULT from $3 (log: $4)"
+    printf -v "$1" '%s' "$line"
+}
 # The handshakes tls_floor does: those the prober does (full, or resumed when fake_mta issues
 # tickets and the prober keeps sessions)
 floor_tickets=off
@@ -140,9 +148,7 @@ for n in $sizes; do
     f0=$(ticks "$fake_pid")
     q0=$(tail -n1 "$stats_file" | awk '{print $4}')
     s0=$(now_ms)
-    while alive "$bench_pid"; do sleep 0.2; done
-    wait "$bench_pid" || die "prober_bench failed (log: $run/bench-$n.log)"
-    forget "$bench_pid"
+    reap result "$bench_pid" prober_bench "$run/bench-$n.log"
     f1=$(ticks "$fake_pid")
     q1=$(tail -n1 "$stats_file" | awk '{print $4}')
     s1=$(now_ms)
@@ -153,13 +159,9 @@ for n in $sizes; do
     stop "$fake_pid"
     floor_pct=- floor_raw=-
     if [[ $starttls != off ]]; then
-        while alive "$floor_pid"; do sleep 0.2; done
-        wait "$floor_pid" || die "tls_floor failed (log: $floor_log)"
-        forget "$floor_pid"
-        floor_raw=$(grep '^RESULT' "$floor_log") || die "no RESULT from tls_floor (log: $floor_log)"
+        reap floor_raw "$floor_pid" tls_floor "$floor_log"
         floor_pct=$(sed -n 's/.* core_pct_at_rate=\([^ ]*\).*/\1/p' <<<"$floor_raw")
     fi
-    result=$(grep '^RESULT' "$run/bench-$n.log") || die "no RESULT from prober_bench (log: $run/bench-$n.log)"
     raw+=("N=$n load=$load-$load_after $result fake_cpu_ticks=$((f1 - f0)) fake_quits=$((q1 - q0)) fake_errors=$errors window_ms=$((s1 - s0)) cpu0_wakeup_median_max_ms=${wake// /} tls_floor: ${floor_raw#RESULT }")
     get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" ${result#RESULT}"; }
     fake_cpu=$(awk -v t=$((f1 - f0)) -v hz="$hz" -v ms=$((s1 - s0)) 'BEGIN {printf "%.1f", 100 * t / hz / (ms / 1000)}')
